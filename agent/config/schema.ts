@@ -1,0 +1,136 @@
+// The agent's config file (firmware-configs/*.yaml): every key, its default, its limits.
+// Strict objects throughout, so a misspelt key is an error instead of a silently ignored
+// setting on a device in the field.
+import { z } from 'zod';
+import { bandSchema, topicIdSchema } from '../../shared/schema/common.ts';
+import { scalarMeasureSchema } from '../../shared/schema/common.ts';
+import { DEFAULT_CALIBRATION } from '../../shared/detect/mean-shift.ts';
+import { sourceConfigSchema } from '../sources/registry.ts';
+import { BAND_MIN_RELATIVE_HALF_WIDTH, BAND_SOURCES } from '../pipeline/band.ts';
+
+/** the outbox directory when the config names none, relative to the working directory */
+export const DEFAULT_OUTBOX_DIR = '.redband/outbox';
+
+const positiveInt = z.number().int().positive();
+
+export const missingSchema = z.discriminatedUnion('policy', [
+  z.strictObject({ policy: z.literal('skip') }),
+  z.strictObject({ policy: z.literal('impute'), fill: z.enum(['last', 'mean']).default('last') }),
+]);
+
+export const sketchSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('forgetting'), beta: z.number().gt(0).lt(1).default(0.01) }),
+  z.strictObject({ kind: z.literal('sliding'), size: z.number().int().min(2).default(256) }),
+]);
+
+export const agentConfigSchema = z.strictObject({
+  /** default: $REDBAND_DEVICE, else the host name */
+  device: topicIdSchema.optional(),
+  fleet: topicIdSchema.default('default'),
+  source: sourceConfigSchema,
+  model: z.strictObject({
+    /** relative to the config file, else to the repository root */
+    path: z.string().min(1),
+    runtime: z.enum(['node', 'wasm']).default('node'),
+    threads: positiveInt.max(64).default(1),
+  }),
+  pipeline: z
+    .strictObject({
+      /** samples between window starts; ≤ the model's window T */
+      hop: positiveInt.default(8),
+      /** most windows per inference call */
+      batch: positiveInt.max(1024).default(16),
+      /** windows waiting for inference before the oldest are dropped */
+      queue: positiveInt.default(64),
+      missing: missingSchema.prefault({ policy: 'impute' }),
+      /** seed of the reconstruction masks, so a replay is reproducible */
+      mask_seed: z.number().int().default(1),
+    })
+    .prefault({}),
+  baseline: z
+    .strictObject({
+      /** windows (W) of warm-up: the baselines, a warm-up band and the limits come from them */
+      warmup_windows: positiveInt.default(200),
+      /**
+       * the first fit_fraction·W windows fit the baselines; the rest of the warm-up is held out
+       * to calibrate the limits (as bench/skab: 250 of 400 rows)
+       */
+      fit_fraction: z.number().gt(0).lt(1).default(0.625),
+      /** a saved baseline snapshot (JSON) to start from instead of a warm-up */
+      load: z.string().min(1).optional(),
+      /** where to save the baseline when the warm-up freezes it */
+      save: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  sketch: sketchSchema.prefault({ kind: 'forgetting' }),
+  publish: z
+    .strictObject({
+      sink: z.enum(['mqtt', 'stdout']).default('mqtt'),
+      /** windows per metrics snapshot (P) */
+      period_windows: positiveInt.default(20),
+    })
+    .prefault({}),
+  /** the stability band used when band_from is config (or auto) */
+  band: bandSchema.optional(),
+  /** where the band comes from; auto = config, else the model's redband.band, else the warm-up */
+  band_from: z.enum(BAND_SOURCES).default('auto'),
+  /** the measure a warm-up band is derived on */
+  band_measure: scalarMeasureSchema.default('tc_bias_corrected'),
+  /** a warm-up band's least half-width, relative to |center| */
+  band_floor: z.number().min(0).default(BAND_MIN_RELATIVE_HALF_WIDTH),
+  detect: z
+    .strictObject({
+      /** model channels watched by the level-shift statistic (drift_mean); default: all */
+      channels: z.array(z.string().min(1)).min(1).optional(),
+      /** samples in its sliding mean */
+      mean_window: positiveInt.default(30),
+      /** limits = median + limit_margin × (max − median) of the held-out warm-up values */
+      limit_margin: z.number().positive().default(DEFAULT_CALIBRATION.margin),
+    })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')
+        .default('mqtt://localhost:1883'),
+      tls: z
+        .strictObject({
+          ca: z.string().min(1).optional(),
+          cert: z.string().min(1).optional(),
+          key: z.string().min(1).optional(),
+        })
+        .optional(),
+      username: z.string().min(1).optional(),
+      /** name of the environment variable holding the password (never the password itself) */
+      password_env: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+        .optional(),
+      max_inflight: positiveInt.max(1000).default(16),
+      /** outbox send rate, messages/s, and burst */
+      rate: z.number().positive().default(50),
+      burst: positiveInt.default(100),
+      backoff_initial_ms: positiveInt.default(500),
+      backoff_max_ms: positiveInt.default(60_000),
+      flush_timeout_ms: positiveInt.default(5_000),
+    })
+    .prefault({}),
+  outbox: z
+    .strictObject({
+      /** one SQLite file per fleet/device below this directory; default .redband/outbox in the working directory */
+      dir: z.string().min(1).optional(),
+      max_messages: positiveInt.default(10_000),
+      max_bytes: positiveInt.default(16 * 1024 * 1024),
+      max_age_s: positiveInt.default(7 * 24 * 3600),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;

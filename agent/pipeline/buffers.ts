@@ -1,0 +1,30 @@
+// Recycled per-window buffers. A window's values (float64, window stage → normalize) and its
+// model input (float32, normalize → inference) each live only until the next stage has
+// copied them; allocating them fresh for every window costs an external backing store each
+// and most of the pipeline's GC. The stage that is done with a buffer gives it back, the
+// producing stage takes one; a buffer that is never given back (a dropped window, an imputed
+// copy) is simply left to the GC, so a missed give() costs an allocation, never correctness.
+export class BufferPool<T extends Float32Array | Float64Array> {
+  private readonly free: T[] = [];
+
+  /** `make` allocates a buffer of `length` values; at most `max` free buffers are kept */
+  constructor(
+    private readonly make: (length: number) => T,
+    readonly length: number,
+    private readonly max = 1024,
+  ) {}
+
+  take(): T {
+    return this.free.pop() ?? this.make(this.length);
+  }
+
+  /** The caller must not touch `buf` afterwards. Buffers of another length are ignored. */
+  give(buf: T): void {
+    if (buf.length === this.length && this.free.length < this.max) this.free.push(buf);
+  }
+}
+
+export const float64Pool = (length: number, max?: number): BufferPool<Float64Array> =>
+  new BufferPool((n) => new Float64Array(n), length, max);
+export const float32Pool = (length: number, max?: number): BufferPool<Float32Array> =>
+  new BufferPool((n) => new Float32Array(n), length, max);

@@ -1,0 +1,124 @@
+// Batched inference on one session. Each window goes through the model twice in the same
+// run() call: unmasked (mask all 0) for the latent vector the sketches summarize, and with
+// a seeded random mask at the model's mask ratio for the masked-reconstruction error
+// (MSE on the masked positions, in normalized units). One call of 2n rows instead of two
+// calls of n halves the per-call overhead, which dominates on small devices.
+//
+// The masks are drawn exactly as in training (mae/windows.ts: a uniform subset of
+// round(ratio·T·C) cells per window), but once: a pool of M such masks is drawn from the
+// seeded stream when the stage is created, and each window then takes pool[rng.int(M)].
+// Every window's mask is still a uniform k-subset (the pool is a uniform sample of them), the
+// run stays deterministic for a seed, and the per-window cost is one copy instead of a
+// Fisher–Yates draw. The error of a period averages windows with (almost surely) different
+// masks, so the pool only correlates masks of windows far apart in time.
+//
+// The hot path allocates nothing per window: x and mask live in two buffers of the largest
+// batch, and each run gets views of its 2n rows. onnxruntime reads the inputs before its
+// promise resolves, and the drain runs one batch at a time (bounded-queue.ts), so a buffer is
+// never rewritten while a run still needs it.
+import type { Rng } from '../../../mae/rng.ts';
+import { hiddenCount, sampleMasks } from '../../../mae/windows.ts';
+import type { BufferPool } from '../buffers.ts';
+import type { InferenceSession } from '../../inference/types.ts';
+import type { PipelineCounters } from '../counters.ts';
+import type { InferredBatch, ModelWindow } from '../types.ts';
+
+export interface InferOptions {
+  session: InferenceSession;
+  rng: Rng;
+  counters: PipelineCounters;
+  now?: () => number;
+  /** window inputs are given back here once copied into the batch (normalize's pool) */
+  inputPool?: BufferPool<Float32Array>;
+  /** masks in the pool (default: up to 256, fewer for large windows: ≤ 2²⁰ cells in all) */
+  maskPool?: number;
+}
+
+export type InferBatch = (batch: ModelWindow[]) => Promise<InferredBatch>;
+
+/** Default pool size: 256 masks, or fewer so the pool holds at most 2²⁰ cells (4 MB). */
+export function defaultMaskPool(cells: number): number {
+  return Math.max(16, Math.min(256, Math.floor(2 ** 20 / cells)));
+}
+
+export function createInfer(opts: InferOptions): InferBatch {
+  const { session, rng, counters } = opts;
+  const now = opts.now ?? (() => performance.now());
+  const k = session.model.latentDim;
+  const perWindow = session.model.window * session.model.channels.length;
+
+  // The pool: M dense masks (copied into the batch's mask rows) and, per mask, the indices of
+  // its hidden cells (the recon error visits only those).
+  const poolSize = opts.maskPool ?? defaultMaskPool(perWindow);
+  const pool = sampleMasks(rng, poolSize, perWindow, session.model.maskRatio);
+  const hidden = hiddenCount(session.model.maskRatio, perWindow);
+  const hiddenIdx = new Int32Array(poolSize * hidden);
+  for (let p = 0, o = 0; p < poolSize; p++) {
+    const base = p * perWindow;
+    for (let j = 0; j < perWindow; j++) if (pool[base + j] === 1) hiddenIdx[o++] = j;
+  }
+
+  // Grown to the largest batch seen, then reused.
+  let capacity = 0;
+  let xBuf = new Float32Array(0);
+  let maskBuf = new Float32Array(0);
+  let picks = new Int32Array(0);
+
+  return async (batch) => {
+    const n = batch.length;
+    if (n > capacity) {
+      capacity = n;
+      xBuf = new Float32Array(2 * n * perWindow);
+      maskBuf = new Float32Array(2 * n * perWindow);
+      picks = new Int32Array(n);
+    }
+    const size = 2 * n * perWindow;
+    const half = n * perWindow;
+    const x = xBuf.subarray(0, size);
+    const mask = maskBuf.subarray(0, size);
+    mask.fill(0, 0, half);
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    const driftMean = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const w = batch[i]!;
+      x.set(w.x, i * perWindow);
+      x.set(w.x, half + i * perWindow);
+      opts.inputPool?.give(w.x);
+      const p = rng.int(poolSize);
+      picks[i] = p;
+      mask.set(pool.subarray(p * perWindow, (p + 1) * perWindow), half + i * perWindow);
+      starts[i] = w.start;
+      ends[i] = w.end;
+      driftMean[i] = w.driftMean ?? Number.NaN;
+    }
+    const t0 = now();
+    const out = await session.run(x, mask, 2 * n);
+    counters.inferenceMs.add(now() - t0);
+    counters.windowsInferred += n;
+
+    const recon = out.recon;
+    const reconError = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const base = half + i * perWindow;
+      const from = picks[i]! * hidden;
+      let sum = 0;
+      for (let j = from; j < from + hidden; j++) {
+        const c = base + hiddenIdx[j]!;
+        const d = recon[c]! - x[c]!;
+        sum += d * d;
+      }
+      reconError[i] = sum / hidden;
+    }
+    return {
+      n,
+      k,
+      // the runtime's output is fresh per run: a view of its first n rows, no copy
+      latent: out.latent.subarray(0, n * k),
+      reconError,
+      starts,
+      ends,
+      driftMean,
+    };
+  };
+}

@@ -1,0 +1,81 @@
+// The missing-value policy: a window with a missing (NaN) or non-finite sample is either
+// skipped, or repaired in place and passed on. Both count as a bad window in health, and
+// every repaired value counts in samples_imputed, so imputation is never silent.
+import type { OperatorFunction } from 'rxjs';
+import type { PipelineCounters } from '../counters.ts';
+import { runStage, type Stage, type StageRegistry } from '../stage.ts';
+import type { RawWindow } from '../types.ts';
+
+export type MissingPolicy =
+  | { policy: 'skip' }
+  /**
+   * last: the channel's previous finite value in the window, else the channel's window mean;
+   * mean: the channel's window mean. Either way a channel with no finite value in the window
+   * takes the model's training mean (`fallback`), i.e. 0 after normalization.
+   */
+  | { policy: 'impute'; fill: 'last' | 'mean' };
+
+export interface MissingOptions {
+  channels: number;
+  /** per channel, used when the whole channel is missing from a window */
+  fallback: readonly number[];
+  counters: PipelineCounters;
+}
+
+export function createMissingStage(
+  policy: MissingPolicy,
+  opts: MissingOptions,
+): Stage<RawWindow, RawWindow> {
+  const { channels: c, fallback, counters } = opts;
+  return {
+    name: 'missing',
+    push(w, emit) {
+      const missing = countNonFinite(w.values);
+      if (missing === 0) return emit(w);
+      counters.windowsBad++;
+      if (policy.policy === 'skip') return;
+      const values = w.values.slice();
+      const rows = values.length / c;
+      for (let ch = 0; ch < c; ch++) {
+        const mean = channelMean(values, ch, c, rows) ?? fallback[ch]!;
+        let last: number | null = null;
+        for (let r = 0; r < rows; r++) {
+          const i = r * c + ch;
+          const v = values[i]!;
+          if (Number.isFinite(v)) {
+            last = v;
+            continue;
+          }
+          values[i] = policy.fill === 'last' && last !== null ? last : mean;
+        }
+      }
+      counters.samplesImputed += missing;
+      emit({ start: w.start, end: w.end, values });
+    },
+  };
+}
+
+function countNonFinite(values: Float64Array): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) n++;
+  return n;
+}
+
+function channelMean(values: Float64Array, ch: number, c: number, rows: number): number | null {
+  let sum = 0;
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = values[r * c + ch]!;
+    if (Number.isFinite(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  return n === 0 ? null : sum / n;
+}
+
+export const missingValues = (
+  policy: MissingPolicy,
+  opts: MissingOptions,
+  registry: StageRegistry,
+): OperatorFunction<RawWindow, RawWindow> => runStage(createMissingStage(policy, opts), registry);

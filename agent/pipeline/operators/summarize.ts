@@ -1,0 +1,230 @@
+// Sketch and snapshot: every latent vector updates the covariance sketches, and every P
+// windows the live sketch is summarized into a Snapshot (measures, drift against the
+// baseline, reconstruction error of the period, band, level shift of the inputs, limits).
+// Rows are handled one at a time so a snapshot covers exactly P windows even when a batch
+// straddles the period boundary.
+import type { OperatorFunction } from 'rxjs';
+import { computeMeasures } from '../../../shared/measures/compute.ts';
+import { gaussianKlDrift } from '../../../shared/measures/drift.ts';
+import { scalarMeasure, type ScalarMeasure } from '../../../shared/measures/types.ts';
+import type { RunningCovariance } from '../../../shared/covariance/welford.ts';
+import type { Band } from '../../../shared/schema/common.ts';
+import type { MetricsMessage } from '../../../shared/schema/metrics.ts';
+import { warmupBand } from '../band.ts';
+import { LimitsCalibration, type Limits } from '../limits.ts';
+import type { PipelineCounters } from '../counters.ts';
+import type { Sketches } from '../sketches.ts';
+import { runStage, type Stage, type StageRegistry } from '../stage.ts';
+import { quantile } from '../stats.ts';
+import type { InferredBatch } from '../types.ts';
+
+/** The data part of a metrics message; the publisher adds identity, seq, health and time. */
+export type Snapshot = Pick<
+  MetricsMessage,
+  | 'window_start'
+  | 'window_end'
+  | 'windows'
+  | 'phase'
+  | 'band'
+  | 'band_value'
+  | 'measures'
+  | 'degenerate'
+  | 'drift'
+  | 'drift_note'
+  | 'recon'
+  | 'drift_mean'
+  | 'limits'
+>;
+
+export interface SummarizeOptions {
+  sketches: Sketches;
+  /** windows per snapshot (P) */
+  period: number;
+  /** windows of warm-up (W); 0 when neither the baseline nor the band needs one */
+  warmup: number;
+  /**
+   * Windows of the warm-up that fit the baseline (F ≤ W); windows F+1…W are held out to
+   * calibrate the limits (limits.ts). Default W: no held-out part, no limits.
+   */
+  fit?: number;
+  /**
+   * Windows the live sketch needs to turn over (its memory: 2/β forgetting, the size sliding).
+   * A warm-up band uses only snapshots from then on (an immature sketch is biased), and the
+   * drift limit only snapshots taken that long after the freeze: before, the live sketch still
+   * holds the very windows the baseline was fitted on and the drift is too low. Default 0.
+   */
+  settle?: number;
+  /** margin of the calibrated limits (median + margin × (max − median)) */
+  limitMargin?: number;
+  /** the band known up front (config or model), or null to derive it at the end of warm-up */
+  band: Band | null;
+  /** the measure a warm-up band is derived on */
+  bandMeasure: ScalarMeasure;
+  /** a warm-up band's least half-width, relative to |center| (default band.ts's 10 %) */
+  bandFloor?: number;
+  counters: PipelineCounters;
+  /** called once when the baseline freezes, e.g. to save it */
+  onBaselineFrozen?: (baseline: RunningCovariance) => void;
+}
+
+/** fewest settled warm-up snapshots a band is derived from; fewer: every warm-up snapshot */
+export const MIN_SETTLED_SNAPSHOTS = 5;
+
+const WARMUP_NOTE = 'warm-up: nothing is judged until the baseline and limits are set';
+
+export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatch, Snapshot> {
+  const { sketches, period, warmup, bandMeasure, counters } = opts;
+  const fit = Math.min(opts.fit ?? warmup, warmup);
+  const settle = opts.settle ?? 0;
+  let band = opts.band;
+  let limits: Limits | null = null;
+  const calibration = new LimitsCalibration(opts.limitMargin);
+  let total = 0;
+  let inWarmup = warmup > 0;
+  /** the band measure over the warm-up snapshots: all of them, and those after `settle` */
+  const warmupValues: number[] = [];
+  const settledValues: number[] = [];
+  let errors: number[] = [];
+  /** windows in the current period (errors may hold fewer: non-finite errors are left out) */
+  let count = 0;
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  /** drift_mean of the period's last window (NaN: not available) */
+  let driftMean = Number.NaN;
+
+  const heldOut = (): boolean => inWarmup && total > fit;
+
+  const snapshot = (): Snapshot => {
+    const outcome = computeMeasures(sketches.live);
+    const measures = outcome.ok ? outcome.measures : null;
+    const measureName = band?.measure ?? bandMeasure;
+    const value = measures ? scalarMeasure(measures, measureName) : null;
+    if (inWarmup && value !== null) {
+      warmupValues.push(value);
+      if (total >= settle) settledValues.push(value);
+    }
+    let drift: number | null = null;
+    let driftNote: string | undefined;
+    if (!sketches.baselineFrozen) {
+      driftNote = WARMUP_NOTE;
+    } else {
+      const d = gaussianKlDrift(sketches.live, sketches.baseline);
+      if (d.ok) drift = d.kl;
+      else driftNote = d.reason;
+    }
+    const recon = errors.length > 0 ? { mean: mean(errors), p95: quantile(errors, 0.95) } : null;
+    const snap: Snapshot = {
+      window_start: start,
+      window_end: end,
+      windows: count,
+      phase: inWarmup ? 'warmup' : 'live',
+      band,
+      band_value: band ? value : null,
+      measures,
+      degenerate: outcome.ok ? null : outcome.degenerate,
+      // During the warm-up nothing is judged: drift and drift_mean are published from the end of it.
+      drift: inWarmup ? null : drift,
+      recon,
+      drift_mean: inWarmup || Number.isNaN(driftMean) ? null : driftMean,
+    };
+    if (inWarmup) snap.drift_note = WARMUP_NOTE;
+    else {
+      if (driftNote !== undefined) snap.drift_note = driftNote;
+      snap.limits = limits;
+    }
+    errors = [];
+    count = 0;
+    start = Number.POSITIVE_INFINITY;
+    end = Number.NEGATIVE_INFINITY;
+    return snap;
+  };
+
+  // Held-out windows: every statistic as a snapshot taken at this window would carry it —
+  // drift of the live sketch (once it has turned over since the freeze), the mean of the last
+  // P reconstruction errors, the window's drift_mean. Per window rather than per snapshot: the
+  // held-out part is short, and the limit must cover every value a snapshot could publish.
+  const recent = new Float64Array(period).fill(Number.NaN);
+  const calibrate = (err: number): void => {
+    recent[total % period] = err;
+    calibration.add('drift_mean', driftMean);
+    if (total >= fit + period) calibration.add('recon_mean', finiteMean(recent));
+    if (total >= fit + settle) {
+      const d = gaussianKlDrift(sketches.live, sketches.baseline);
+      if (d.ok) calibration.add('drift', d.kl);
+    }
+  };
+
+  const freeze = (): void => {
+    if (sketches.baselineFrozen) return;
+    sketches.freeze();
+    opts.onBaselineFrozen?.(sketches.baseline);
+  };
+
+  const endWarmup = (): void => {
+    inWarmup = false;
+    freeze();
+    // Too few settled snapshots (a warm-up shorter than the sketch's memory): all of them.
+    const enough = settledValues.length >= MIN_SETTLED_SNAPSHOTS;
+    band ??= warmupBand(bandMeasure, enough ? settledValues : warmupValues, opts.bandFloor);
+    limits = calibration.derive();
+  };
+
+  return {
+    name: 'summarize',
+    push(batch, emit) {
+      const { k, latent, reconError, starts, ends } = batch;
+      const dm = batch.driftMean;
+      for (let i = 0; i < batch.n; i++) {
+        const row = latent.subarray(i * k, (i + 1) * k);
+        // A non-finite latent would poison the sketches for good; drop it as a bad window.
+        if (!allFinite(row)) {
+          counters.windowsBad++;
+          continue;
+        }
+        sketches.push(row);
+        const err = reconError[i]!;
+        if (Number.isFinite(err)) errors.push(err);
+        if (starts[i]! < start) start = starts[i]!;
+        if (ends[i]! > end) end = ends[i]!;
+        driftMean = dm ? dm[i]! : Number.NaN;
+        count++;
+        total++;
+        if (heldOut()) calibrate(err);
+        if (total % period === 0) emit(snapshot());
+        if (inWarmup && total === fit) freeze();
+        if (inWarmup && total === warmup) endWarmup();
+      }
+    },
+    flush(emit) {
+      // The tail of a finite replay: publish what the last, partial period saw.
+      if (count > 0) emit(snapshot());
+    },
+  };
+}
+
+function finiteMean(values: Float64Array): number {
+  let s = 0;
+  let n = 0;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    s += v;
+    n++;
+  }
+  return n > 0 ? s / n : Number.NaN;
+}
+
+function allFinite(row: Float32Array): boolean {
+  for (let i = 0; i < row.length; i++) if (!Number.isFinite(row[i]!)) return false;
+  return true;
+}
+
+function mean(values: readonly number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s / values.length;
+}
+
+export const summarize = (
+  opts: SummarizeOptions,
+  registry: StageRegistry,
+): OperatorFunction<InferredBatch, Snapshot> => runStage(createSummarizeStage(opts), registry);

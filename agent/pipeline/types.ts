@@ -1,0 +1,34 @@
+// The values that flow between pipeline stages. Windows carry their data-time span so every
+// snapshot can say which stretch of the data it summarizes (window_start / window_end).
+
+/** T consecutive samples of C channels, row-major [T, C]; NaN marks a missing value. */
+export interface RawWindow {
+  /** data time of the first and last sample, epoch ms */
+  start: number;
+  end: number;
+  values: Float64Array;
+}
+
+/** A window after the missing-value policy and normalization: finite, float32, [T, C]. */
+export interface ModelWindow {
+  start: number;
+  end: number;
+  x: Float32Array;
+  /** level shift of the inputs at the window's last sample (operators/level-shift.ts); null before it is fitted */
+  driftMean?: number | null;
+}
+
+/** What inference made of one batch of windows. */
+export interface InferredBatch {
+  n: number;
+  /** K */
+  k: number;
+  /** [n, K] row-major, from the unmasked pass */
+  latent: Float32Array;
+  /** per window: mean squared error on the masked positions of the masked pass */
+  reconError: Float64Array;
+  starts: Float64Array;
+  ends: Float64Array;
+  /** per window: the level-shift statistic, NaN when not available */
+  driftMean?: Float64Array;
+}

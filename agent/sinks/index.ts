@@ -1,0 +1,56 @@
+// The sink factories, in one place: the config picks one, the agent never names a kind.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { DEFAULT_OUTBOX_DIR, type AgentConfig } from '../config/schema.ts';
+import { createMqttSink } from './mqtt/sink.ts';
+import { Outbox } from './mqtt/outbox.ts';
+import { SqliteOutboxStore } from './mqtt/sqlite-store.ts';
+import type { OutboxStore } from './mqtt/store.ts';
+import { createStdoutSink } from './stdout/sink.ts';
+import type { Sink } from './types.ts';
+
+export interface SinkDeps {
+  log: Logger;
+  stdout?: Writable;
+  clock?: () => number;
+  env?: NodeJS.ProcessEnv;
+  /** replaces the SQLite outbox store (tests) */
+  outboxStore?: OutboxStore;
+}
+
+export function createSink(c: AgentConfig & { device: string }, deps: SinkDeps): Sink {
+  if (c.publish.sink === 'stdout') return createStdoutSink(deps.stdout);
+  const env = deps.env ?? process.env;
+  const store =
+    deps.outboxStore ??
+    new SqliteOutboxStore(join(c.outbox.dir ?? DEFAULT_OUTBOX_DIR, `${c.fleet}-${c.device}`));
+  const outbox = new Outbox(
+    store,
+    {
+      maxMessages: c.outbox.max_messages,
+      maxBytes: c.outbox.max_bytes,
+      maxAgeMs: c.outbox.max_age_s * 1000,
+    },
+    deps.clock,
+  );
+  const tls = c.mqtt.tls;
+  const read = (p: string | undefined): Buffer | undefined => (p ? readFileSync(p) : undefined);
+  return createMqttSink({
+    url: c.mqtt.url,
+    fleet: c.fleet,
+    device: c.device,
+    outbox,
+    log: deps.log.child({ sink: 'mqtt' }),
+    ...(c.mqtt.username ? { username: c.mqtt.username } : {}),
+    ...(c.mqtt.password_env ? { password: env[c.mqtt.password_env] } : {}),
+    ...(tls ? { tls: { ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key) } } : {}),
+    maxInflight: c.mqtt.max_inflight,
+    rate: c.mqtt.rate,
+    burst: c.mqtt.burst,
+    backoff: { initialMs: c.mqtt.backoff_initial_ms, maxMs: c.mqtt.backoff_max_ms },
+    flushTimeoutMs: c.mqtt.flush_timeout_ms,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+}

@@ -1,0 +1,195 @@
+// The MQTT sink. Metrics go through the on-disk outbox (QoS 1, deleted on PUBACK); the
+// status is retained: `online` on every connect, `offline` as the last will and on a clean
+// stop. Reconnection is ours, not mqtt.js's: its reconnectPeriod is a fixed interval, and a
+// fleet that lost its broker should back off exponentially with jitter. Each attempt uses a
+// fresh client with the same client id and clean=false, so the broker keeps the session,
+// and the outbox (not mqtt.js's in-memory store) is the one place unacked messages live.
+import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { deviceTopic } from '../../../shared/schema/topics.ts';
+import type { MetricsMessage } from '../../../shared/schema/metrics.ts';
+import type { StatusMessage } from '../../../shared/schema/status.ts';
+import type { Sink, SinkStats } from '../types.ts';
+import { Backoff, TokenBucket } from './backoff.ts';
+import type { Outbox } from './outbox.ts';
+
+export interface MqttSinkOptions {
+  url: string;
+  fleet: string;
+  device: string;
+  outbox: Outbox;
+  log: Logger;
+  username?: string;
+  password?: string;
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** QoS 1 messages awaiting PUBACK at once */
+  maxInflight: number;
+  /** outbox sending rate (messages/s) and burst, so a long backlog does not flood the broker */
+  rate: number;
+  burst: number;
+  backoff: { initialMs: number; maxMs: number };
+  /** how long stop() waits for the outbox to empty before giving up (the rest stays on disk) */
+  flushTimeoutMs: number;
+  clock?: () => number;
+  connect?: (url: string, opts: IClientOptions) => MqttClient;
+}
+
+export const clientIdFor = (fleet: string, device: string): string =>
+  `redband-agent-${fleet}-${device}`;
+
+export function createMqttSink(opts: MqttSinkOptions): Sink {
+  const { outbox, log } = opts;
+  const connectFn = opts.connect ?? mqttConnect;
+  const statusTopic = deviceTopic(opts.fleet, opts.device, 'status');
+  const backoff = new Backoff(opts.backoff);
+  const bucket = new TokenBucket(opts.rate, opts.burst, opts.clock);
+  let client: MqttClient | null = null;
+  let connected = false;
+  let stopping = false;
+  /** the outbox is closed: late callbacks of the last client must not touch it */
+  let closed = false;
+  let stopped: Promise<void> | null = null;
+  let online: StatusMessage | null = null;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  let drainTimer: NodeJS.Timeout | null = null;
+  /** outbox ids handed to the current client and not acknowledged yet */
+  const inflight = new Set<number>();
+  /** highest id handed to the current client; a new connection starts over from the outbox head */
+  let cursor = 0;
+  let idleWaiters: Array<() => void> = [];
+
+  const notifyIfIdle = (): void => {
+    if (closed) return;
+    if (outbox.depth === 0 || !connected) for (const wake of idleWaiters.splice(0)) wake();
+  };
+
+  const drain = (): void => {
+    if (closed || !connected || !client || drainTimer) return;
+    const current = client;
+    while (inflight.size < opts.maxInflight) {
+      const [rec] = outbox.next(cursor, 1);
+      if (!rec) break;
+      const wait = bucket.take();
+      if (wait > 0) {
+        drainTimer = setTimeout(() => {
+          drainTimer = null;
+          drain();
+        }, wait);
+        return;
+      }
+      cursor = rec.id;
+      inflight.add(rec.id);
+      current.publish(rec.topic, rec.payload, { qos: 1 }, (err) => {
+        if (closed) return;
+        // A PUBACK from an abandoned connection still proves delivery: ack it either way.
+        if (!err) outbox.ack(rec.id);
+        if (current !== client) return;
+        inflight.delete(rec.id);
+        if (err) log.warn({ err: err.message }, 'mqtt publish failed; will resend');
+        notifyIfIdle();
+        drain();
+      });
+    }
+    notifyIfIdle();
+  };
+
+  const scheduleReconnect = (): void => {
+    if (stopping || reconnectTimer) return;
+    const delay = backoff.next();
+    log.info({ delayMs: Math.round(delay) }, 'mqtt reconnect scheduled');
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      open();
+    }, delay);
+  };
+
+  const open = (): void => {
+    if (stopping || !online) return;
+    const offlineWill: StatusMessage = { ...online, state: 'offline' };
+    const c = connectFn(opts.url, {
+      clientId: clientIdFor(opts.fleet, opts.device),
+      clean: false,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      username: opts.username,
+      password: opts.password,
+      ...opts.tls,
+      will: {
+        topic: statusTopic,
+        payload: Buffer.from(JSON.stringify(offlineWill)),
+        qos: 1,
+        retain: true,
+      },
+    });
+    client = c;
+    c.on('connect', () => {
+      if (c !== client) return;
+      connected = true;
+      backoff.reset();
+      inflight.clear();
+      cursor = 0;
+      log.info({ url: opts.url }, 'mqtt connected');
+      const status = { ...online!, sent_at: opts.clock?.() ?? Date.now() };
+      c.publish(statusTopic, JSON.stringify(status), { qos: 1, retain: true });
+      drain();
+    });
+    c.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+    c.on('close', () => {
+      if (c !== client) return;
+      if (connected && !stopping) log.warn('mqtt connection lost');
+      connected = false;
+      inflight.clear();
+      notifyIfIdle();
+      if (stopping) return;
+      c.end(true);
+      scheduleReconnect();
+    });
+  };
+
+  const waitIdle = (timeoutMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (outbox.depth === 0 || !connected) return resolve();
+      const timer = setTimeout(resolve, timeoutMs);
+      idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  const publishOffline = (c: MqttClient, offline: StatusMessage): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, opts.flushTimeoutMs);
+      c.publish(statusTopic, JSON.stringify(offline), { qos: 1, retain: true }, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  return {
+    kind: 'mqtt',
+    async start(status) {
+      online = status;
+      open();
+    },
+    publishMetrics(message: MetricsMessage) {
+      outbox.append(deviceTopic(message.fleet, message.device, 'metrics'), JSON.stringify(message));
+      drain();
+    },
+    stats: (): SinkStats => ({ outboxDepth: outbox.depth, outboxDropped: outbox.dropped }),
+    stop(offline) {
+      stopped ??= (async () => {
+        await waitIdle(opts.flushTimeoutMs);
+        stopping = true;
+        if (reconnectTimer) clearTimeout(reconnectTimer);
+        if (drainTimer) clearTimeout(drainTimer);
+        const c = client;
+        if (c && connected) await publishOffline(c, offline);
+        if (c) await new Promise<void>((resolve) => c.end(!connected, {}, () => resolve()));
+        idleWaiters = [];
+        closed = true;
+        outbox.close();
+      })();
+      return stopped;
+    },
+  };
+}

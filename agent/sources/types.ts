@@ -1,0 +1,35 @@
+// What every source plugin produces: timestamped samples of C channels.
+import type { Observable } from 'rxjs';
+
+export interface Sample {
+  /** data time, Unix epoch ms (from the data itself for replays; simulated time for `sim`) */
+  t: number;
+  /** one value per channel, in `Source.channels` order; NaN marks a missing value */
+  values: Float64Array;
+}
+
+/** A labelled injected fault (sim) or a labelled anomaly (replayed data), for scoring detection. */
+export interface FaultLabel {
+  kind: string;
+  /** affected channel names; empty = all */
+  channels: string[];
+  /** data time, epoch ms, inclusive */
+  start: number;
+  /** data time, epoch ms, exclusive */
+  end: number;
+}
+
+export interface Source {
+  readonly kind: string;
+  readonly channels: readonly string[];
+  /** Cold observable of samples; completes at end of data (replays) or never (live sources). */
+  samples(): Observable<Sample>;
+  /** Ground-truth labels when the source knows them (sim faults, SKAB labels). */
+  labels(): readonly FaultLabel[];
+  /**
+   * Lossless pull, for finite replays at maximum speed: the pipeline asks for the next chunk
+   * only when it has room, so nothing is dropped. Live sources do not have it: they push, and
+   * the pipeline's bounded queue drops (and counts) what it cannot keep up with.
+   */
+  pull?(): AsyncIterator<Sample[]>;
+}

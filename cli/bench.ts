@@ -1,0 +1,93 @@
+// `redband bench <name>`: a thin registry of benchmarks. Each entry builds one
+// subcommand; the measuring code lives in bench/.
+import { Command } from 'commander';
+import { DEFAULT_AGENT_BENCH, formatAgentReport, runAgentBench } from '../bench/agent.ts';
+import { formatSketchReport, runSketchBench } from '../bench/sketch.ts';
+import { formatCollectorReport, runCollectorBench } from '../bench/collector.ts';
+import { skabBenchCommand } from '../bench/skab/command.ts';
+import { formatPerfReport, runPerfBench } from '../bench/perf.ts';
+
+function sketchBenchCommand(): Command {
+  return new Command('sketch')
+    .description('Covariance-update throughput (naive vs batched kernels) and measure timings')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await runSketchBench();
+      process.stdout.write(`${opts.json ? JSON.stringify(report) : formatSketchReport(report)}\n`);
+    });
+}
+
+function collectorBenchCommand(): Command {
+  return new Command('collector')
+    .description(
+      'Broker delivery ceiling, collector ingest rate, publish→alert p99 (Aedes; mosquitto if installed)',
+    )
+    .option('--json', 'print one JSON object')
+    .option('--duration <s>', 'seconds per phase', '5')
+    .option('--devices <n>', 'simulated devices', '1000')
+    .option('--rate <n>', 'msg/s for the latency phase', '10000')
+    .option('--broker <name...>', 'aedes and/or mosquitto', ['aedes', 'mosquitto'])
+    .action(
+      async (o: {
+        json?: boolean;
+        duration: string;
+        devices: string;
+        rate: string;
+        broker: string[];
+      }) => {
+        const report = await runCollectorBench({
+          durationMs: Number(o.duration) * 1000,
+          devices: Number(o.devices),
+          rate: Number(o.rate),
+          brokers: o.broker.filter(
+            (b): b is 'aedes' | 'mosquitto' => b === 'aedes' || b === 'mosquitto',
+          ),
+        });
+        process.stdout.write(
+          `${o.json ? JSON.stringify(report) : formatCollectorReport(report)}\n`,
+        );
+      },
+    );
+}
+
+function agentBenchCommand(): Command {
+  return new Command('agent')
+    .description('Agent throughput (whole pipeline vs inference alone) and footprint at 10× speed')
+    .option('--json', 'print one JSON object')
+    .option('--seconds <s>', 'length of the footprint run', String(DEFAULT_AGENT_BENCH.seconds))
+    .action(async (o: { json?: boolean; seconds: string }) => {
+      const report = await runAgentBench({ ...DEFAULT_AGENT_BENCH, seconds: Number(o.seconds) });
+      process.stdout.write(`${o.json ? JSON.stringify(report) : formatAgentReport(report)}\n`);
+    });
+}
+
+function perfBenchCommand(): Command {
+  return new Command('perf')
+    .description('The sketch, agent and collector benchmarks in one run: one table of ratios')
+    .option('--json', 'print one JSON object')
+    .option('--agent-seconds <s>', 'length of the agent footprint run', '30')
+    .option('--collector-seconds <s>', 'seconds per collector phase', '3')
+    .action(async (o: { json?: boolean; agentSeconds: string; collectorSeconds: string }) => {
+      const report = await runPerfBench({
+        agentSeconds: Number(o.agentSeconds),
+        collectorSeconds: Number(o.collectorSeconds),
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`${o.json ? JSON.stringify(report) : formatPerfReport(report)}\n`);
+    });
+}
+
+/** Benchmarks, one subcommand each; add new ones here. */
+const benchSubcommands: Array<() => Command> = [
+  sketchBenchCommand,
+  skabBenchCommand,
+  collectorBenchCommand,
+  agentBenchCommand,
+  perfBenchCommand,
+];
+
+export function benchCommand(): Command {
+  const bench = new Command('bench').description('Run a benchmark');
+  for (const make of benchSubcommands) bench.addCommand(make());
+  return bench;
+}

@@ -1,0 +1,61 @@
+// `redband collector`: runs the fleet collector until SIGINT/SIGTERM.
+import { Command } from 'commander';
+import { parseConfig, readConfigFile } from '../collector/config.ts';
+import { startCollector } from '../collector/factories.ts';
+
+export interface CollectorFlags {
+  config?: string;
+  broker?: string;
+  db?: string;
+  port?: string;
+  host?: string;
+  mqttPort?: string;
+  fleet?: string;
+}
+
+function section(raw: Record<string, unknown>, name: string): Record<string, unknown> {
+  const v = raw[name];
+  if (v === undefined || v === null) return (raw[name] = {}) as Record<string, unknown>;
+  return v as Record<string, unknown>;
+}
+
+/** Config file (optional) with command-line flags applied on top, validated as one. */
+export function configFromFlags(flags: CollectorFlags) {
+  const loaded = flags.config ? readConfigFile(flags.config) : {};
+  const raw = (typeof loaded === 'object' && loaded !== null ? loaded : { _: loaded }) as Record<
+    string,
+    unknown
+  >;
+  if (flags.broker !== undefined) section(raw, 'mqtt').url = flags.broker;
+  if (flags.db !== undefined) section(raw, 'db').path = flags.db;
+  if (flags.port !== undefined) section(raw, 'http').port = Number(flags.port);
+  if (flags.host !== undefined) section(raw, 'http').host = flags.host;
+  if (flags.mqttPort !== undefined) section(raw, 'embedded_broker').port = Number(flags.mqttPort);
+  if (flags.fleet !== undefined) raw.fleet = flags.fleet;
+  return parseConfig(raw, flags.config ?? 'configuration');
+}
+
+export function collectorCommand(): Command {
+  return new Command('collector')
+    .description('Collect fleet metrics over MQTT, raise alerts, serve /metrics and the dashboard.')
+    .option('--config <file>', 'YAML config (see collector/README.md)')
+    .option('--broker <url>', 'MQTT broker URL; without one an embedded broker is started')
+    .option('--db <file>', 'SQLite file (default .redband/collector.db)')
+    .option('--port <n>', 'HTTP port (default 8080)')
+    .option('--host <h>', 'HTTP bind address (default 127.0.0.1; others need http.token)')
+    .option('--mqtt-port <n>', 'embedded broker port (default 1883)')
+    .option('--fleet <id>', 'only this fleet (topic sharding)')
+    .action(async (flags: CollectorFlags) => {
+      const config = configFromFlags(flags);
+      const collector = await startCollector(config, { processMetrics: true });
+      process.stderr.write(
+        `redband collector: dashboard ${collector.httpUrl}/  broker ${collector.brokerUrl}\n`,
+      );
+      const signal = await new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      process.stderr.write(`redband collector: ${signal}, stopping\n`);
+      await collector.stop();
+    });
+}

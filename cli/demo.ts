@@ -1,0 +1,129 @@
+// `redband demo` (= `npm start`): a working monitored fleet on one machine.
+import { Command, InvalidArgumentError } from 'commander';
+import { DEMO_OPTION_DEFAULTS, startDemo, type DemoOptions } from '../demo/orchestrator.ts';
+import { renderView } from '../demo/live-view.ts';
+
+function positiveInt(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'start a broker, the collector with its dashboard and a fleet of simulated agents with injected faults',
+    )
+    .option(
+      '--devices <n>',
+      'number of simulated devices',
+      positiveInt('--devices'),
+      DEMO_OPTION_DEFAULTS.devices,
+    )
+    .option(
+      '--duration <s>',
+      'stop after this many seconds (default: run until Ctrl-C)',
+      positiveInt('--duration'),
+    )
+    .option(
+      '--seed <n>',
+      'seed of the simulated devices',
+      positiveInt('--seed'),
+      DEMO_OPTION_DEFAULTS.seed,
+    )
+    .option('--skab', 'add a device replaying a SKAB pump run (valve closure) at 10× speed')
+    .option('--broker <url>', 'use this MQTT broker instead of the embedded one')
+    .option(
+      '--port <n>',
+      'dashboard port (a free one is chosen if taken)',
+      positiveInt('--port'),
+      DEMO_OPTION_DEFAULTS.httpPort,
+    )
+    .option(
+      '--mqtt-port <n>',
+      'embedded broker port (a free one is chosen if taken)',
+      positiveInt('--mqtt-port'),
+      DEMO_OPTION_DEFAULTS.mqttPort,
+    )
+    .option(
+      '--fault-start <s>',
+      'seconds before the first fault',
+      positiveInt('--fault-start'),
+      DEMO_OPTION_DEFAULTS.faultStartS,
+    )
+    .option(
+      '--speed <x>',
+      'run the simulated devices this many times faster than real time',
+      positiveInt('--speed'),
+      DEMO_OPTION_DEFAULTS.speed,
+    )
+    .option(
+      '--run-dir <dir>',
+      'where configs, logs and the database go',
+      DEMO_OPTION_DEFAULTS.runDir,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const options: Partial<DemoOptions> = {
+        devices: opts.devices as number,
+        seed: opts.seed as number,
+        durationS: (opts.duration as number | undefined) ?? null,
+        skab: Boolean(opts.skab),
+        broker: (opts.broker as string | undefined) ?? null,
+        httpPort: opts.port as number,
+        mqttPort: opts.mqttPort as number,
+        faultStartS: opts.faultStart as number,
+        runDir: opts.runDir as string,
+        speed: opts.speed as number,
+      };
+      await runDemo(options);
+    });
+}
+
+async function runDemo(options: Partial<DemoOptions>): Promise<void> {
+  const tty = Boolean(process.stdout.isTTY);
+  process.stderr.write('redband demo: starting the collector…\n');
+  const demo = await startDemo(options);
+  const onSignal = () => {
+    process.stderr.write('\nredband demo: stopping (agents first, then the collector)…\n');
+    void demo.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const header = `redband demo — ${demo.fleet.length} devices, broker ${demo.brokerUrl}, logs in ${options.runDir ?? '.redband/demo'}`;
+  let interval: NodeJS.Timeout | null = null;
+  if (tty) {
+    const draw = () =>
+      process.stdout.write(
+        `\x1b[H\x1b[2J${renderView(demo.view, { now: Date.now(), dashboardUrl: demo.dashboardUrl, color: true, header })}\n`,
+      );
+    draw();
+    interval = setInterval(draw, 1000);
+  } else {
+    process.stdout.write(`${header}\ndashboard: ${demo.dashboardUrl}\n`);
+    let printed = 0;
+    demo.onUpdate(() => {
+      const { transitions, transitionCount } = demo.view;
+      const fresh = Math.min(transitionCount - printed, transitions.length);
+      for (const line of transitions.slice(transitions.length - fresh)) {
+        process.stdout.write(`${line}
+`);
+      }
+      printed = transitionCount;
+    });
+  }
+  demo.onUpdate((e) => {
+    if (e.kind === 'process-exit' && !tty) {
+      process.stdout.write(`process ${e.name} exited (${e.code ?? e.signal})\n`);
+    }
+    if (e.kind === 'incident' && !tty) process.stdout.write(`${e.device}: ${e.what}\n`);
+  });
+  await demo.finished;
+  if (interval) clearInterval(interval);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.stderr.write('redband demo: stopped.\n');
+}

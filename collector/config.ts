@@ -1,0 +1,329 @@
+// Collector configuration: optional YAML → strict zod schema (unknown keys are errors) →
+// cross-checks. Every error names its path. The defaults alone are a working collector.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { SCALAR_MEASURES } from '../shared/measures/types.ts';
+import { formatPath, topicIdSchema } from '../shared/schema/index.ts';
+import { UserError } from '../shared/errors.ts';
+import { durationSchema } from './duration.ts';
+import type { ForSpec, Rule, RuleField } from './rules/types.ts';
+
+export const RULE_FIELDS = [
+  'band_value',
+  'drift',
+  'drift_mean',
+  'recon_mean',
+  ...SCALAR_MEASURES.map((m) => `measures.${m}` as const),
+] as const satisfies readonly RuleField[];
+
+const forSchema = z.union([
+  durationSchema.transform((ms): ForSpec => ({ kind: 'duration', ms })),
+  z
+    .strictObject({ readings: z.number().int().min(1), of: z.number().int().min(1) })
+    .refine((v) => v.readings <= v.of, { message: 'readings must be ≤ of' })
+    .transform((v): ForSpec => ({ kind: 'n-of-m', n: v.readings, m: v.of })),
+]);
+
+/** One rule in YAML; every key optional so a built-in rule can be adjusted by name. */
+const ruleInputSchema = z.strictObject({
+  /** false removes the rule (built-in rules too) */
+  enabled: z.boolean().optional(),
+  kind: z.enum(['threshold', 'silent']).optional(),
+  field: z.enum(RULE_FIELDS).optional(),
+  op: z.enum(['above', 'below']).optional(),
+  threshold: z
+    .union([
+      z.number().refine(Number.isFinite, 'must be finite'),
+      z.literal('band'),
+      z.literal('device'),
+    ])
+    .optional(),
+  clear_margin: z.number().min(0).max(0.5).optional(),
+  clear_threshold: z.number().refine(Number.isFinite, 'must be finite').nullable().optional(),
+  clear_fraction: z.number().gt(0).max(1).optional(),
+  for: forSchema.optional(),
+  /** a data-time duration, or { readings: N, of: M } clear readings while firing */
+  clear_for: forSchema.optional(),
+  notify_pending: z.boolean().optional(),
+  keep_firing_for: durationSchema.optional(),
+  resend_interval: durationSchema.nullable().optional(),
+  periods: z.number().positive().optional(),
+  default_period_s: z.number().positive().optional(),
+});
+type RuleInput = z.output<typeof ruleInputSchema>;
+
+const HOUR = 3_600_000;
+const lifecycle = { clear_for_ms: 0, keep_firing_for_ms: 0, resend_interval_ms: 4 * HOUR };
+
+/**
+ * What the built-in threshold rules share, against flicker: fire on 3 breaching readings of
+ * the last 5, resolve only after 3 clear readings in a row (inside the hysteresis line), and
+ * announce only firing and its resolution — a pending episode is tracked and shown, not sent.
+ * One odd reading therefore neither raises nor resolves anything.
+ */
+const steady = {
+  for: { kind: 'n-of-m', n: 3, m: 5 },
+  clear_readings: { n: 3, m: 3 },
+  notify_pending: false,
+  ...lifecycle,
+} as const;
+
+/**
+ * Built-in rules. Band rules clear 10 % of the band width inside the edge. drift,
+ * level-shift and recon-error compare against the limit each agent derived from its own
+ * warm-up (metrics.limits) and clear at 80 % of it; a message without that limit is not
+ * judged (no fixed fallback: KL and reconstruction error scale with the device's channels
+ * and model, so one fleet-wide number is wrong for most devices — see README).
+ */
+export const DEFAULT_RULES: readonly Rule[] = [
+  ...(['over-coupling', 'over-compression'] as const).map((name): Rule => ({
+    kind: 'threshold',
+    name,
+    field: 'band_value',
+    op: name === 'over-coupling' ? 'above' : 'below',
+    threshold: 'band',
+    clear_margin: 0.1,
+    clear_threshold: null,
+    ...steady,
+  })),
+  ...(
+    [
+      ['drift', 'drift'],
+      ['level-shift', 'drift_mean'],
+      ['recon-error', 'recon_mean'],
+    ] as const
+  ).map(([name, field]): Rule => ({
+    kind: 'threshold',
+    name,
+    field,
+    op: 'above',
+    threshold: 'device',
+    clear_margin: 0,
+    clear_threshold: null,
+    clear_fraction: 0.8,
+    ...steady,
+  })),
+  {
+    kind: 'silent',
+    name: 'silent',
+    periods: 3,
+    default_period_s: 30,
+    for: { kind: 'duration', ms: 0 },
+    ...lifecycle,
+  },
+];
+
+const ruleName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"');
+
+export const configSchema = z.strictObject({
+  /** subscribe to one fleet (topic sharding) or all: '+' */
+  fleet: z.union([z.literal('+'), topicIdSchema]).default('+'),
+  mqtt: z
+    .strictObject({
+      /** null: start an embedded broker */
+      url: z.string().url().nullable().default(null),
+      client_id: z.string().min(1).optional(),
+      protocol_version: z.union([z.literal(4), z.literal(5)]).default(4),
+      shared_subscription_group: z
+        .string()
+        .regex(/^[^/+#]+$/)
+        .nullable()
+        .default(null),
+      clean_session: z.boolean().default(false),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .prefault({}),
+  embedded_broker: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(1883),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      token: z.string().min(16, 'use at least 16 characters').nullable().default(null),
+    })
+    .prefault({}),
+  db: z
+    .strictObject({
+      path: z.string().min(1).default('.redband/collector.db'),
+      history_points_per_device: z.number().int().min(10).default(2000),
+      history_max_age: durationSchema.default(7 * 24 * HOUR),
+      alert_history: z.number().int().min(10).default(10_000),
+      /**
+       * device rows whose rule state did not move (last metrics, band value, trend) are
+       * written this often, not per message; a crash loses at most this much of them
+       */
+      snapshot_interval: durationSchema.default(5000),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      max_payload_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(64 * 1024),
+      /**
+       * batched: one transaction per event-loop turn (group commit); per-message: the commit
+       * precedes each PUBACK, so a process crash cannot lose an acknowledged message, at a
+       * fraction of the throughput (see README)
+       */
+      commit: z.enum(['batched', 'per-message']).default('batched'),
+      /** per-device token bucket */
+      rate_per_s: z.number().positive().default(10),
+      burst: z.number().min(1).default(50),
+      /** seqs below a boot's high-water mark remembered for late, out-of-order delivery */
+      dedupe_window: z.number().int().min(1).max(4096).default(64),
+      /** at most this many devices get their own label in /metrics; the rest share one */
+      max_devices: z.number().int().min(1).default(10_000),
+      log_period: durationSchema.default(60_000),
+    })
+    .prefault({}),
+  // `name: false` is shorthand for `name: { enabled: false }`; one object schema keeps error paths precise.
+  rules: z
+    .record(
+      ruleName,
+      z.preprocess((v) => (v === false ? { enabled: false } : v), ruleInputSchema),
+    )
+    .default({}),
+  forecast: z
+    .strictObject({
+      points: z.number().int().min(2).max(64).default(16),
+      min_points: z.number().int().min(2).default(5),
+    })
+    .prefault({}),
+  tick_interval: durationSchema.default(1000),
+  summary_interval: durationSchema.default(1000),
+});
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type CollectorConfig = Omit<ParsedConfig, 'rules'> & { rules: Rule[] };
+
+function mergeRule(
+  name: string,
+  base: Rule | undefined,
+  input: RuleInput,
+  issue: (p: string[], m: string) => void,
+): Rule | null {
+  const merged: Record<string, unknown> = { ...(base ?? {}) };
+  for (const [k, v] of Object.entries(input)) {
+    if (v === undefined || k === 'enabled') continue;
+    if (k === 'clear_for') {
+      const c = v as ForSpec;
+      merged.clear_for_ms = c.kind === 'duration' ? c.ms : 0;
+      merged.clear_readings = c.kind === 'n-of-m' ? { n: c.n, m: c.m } : null;
+      continue;
+    }
+    const key =
+      {
+        keep_firing_for: 'keep_firing_for_ms',
+        resend_interval: 'resend_interval_ms',
+      }[k] ?? k;
+    merged[key] = v;
+  }
+  merged.name = name;
+  merged.kind ??= 'threshold';
+  const r = { for: { kind: 'duration', ms: 0 }, ...lifecycle, ...merged } as Record<
+    string,
+    unknown
+  >;
+  if (r.kind === 'silent') {
+    r.periods ??= 3;
+    r.default_period_s ??= 30;
+    return r as unknown as Rule;
+  }
+  for (const k of ['field', 'op', 'threshold'] as const)
+    if (r[k] === undefined) issue([k], `required for a new rule`);
+  if (r.field === undefined || r.op === undefined || r.threshold === undefined) return null;
+  r.clear_margin ??= 0;
+  r.clear_threshold ??= null;
+  if (typeof r.threshold === 'number' && typeof r.clear_threshold === 'number') {
+    const ok =
+      r.op === 'above' ? r.clear_threshold <= r.threshold : r.clear_threshold >= r.threshold;
+    if (!ok) issue(['clear_threshold'], `must be on the healthy side of threshold ${r.threshold}`);
+  }
+  if (r.threshold === 'band' && r.field !== 'band_value')
+    issue(['threshold'], `'band' applies to field band_value only`);
+  if (r.threshold === 'device' && !['drift', 'drift_mean', 'recon_mean'].includes(String(r.field)))
+    issue(['threshold'], `'device' applies to fields drift, drift_mean and recon_mean only`);
+  if (r.threshold === 'device' && typeof r.clear_threshold === 'number')
+    issue(['clear_threshold'], `not used with threshold 'device'; set clear_fraction`);
+  if (r.threshold !== 'device' && input.clear_fraction !== undefined)
+    issue(['clear_fraction'], `applies to threshold 'device' only`);
+  return r as unknown as Rule;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Validates raw config (parsed YAML with CLI overrides applied); throws UserError listing every problem. */
+export function parseConfig(raw: unknown, source = 'config'): CollectorConfig {
+  const issues: string[] = [];
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) issues.push(`${formatPath(i.path)}: ${i.message}`);
+    throw new UserError(`${source} is invalid:\n  ${issues.join('\n  ')}`, 'config');
+  }
+  const c = parsed.data;
+  const rules: Rule[] = [];
+  const names = new Set([...DEFAULT_RULES.map((r) => r.name), ...Object.keys(c.rules)]);
+  for (const name of names) {
+    const input = c.rules[name];
+    const base = DEFAULT_RULES.find((r) => r.name === name);
+    if (input?.enabled === false) continue;
+    if (input === undefined) {
+      rules.push(base!);
+      continue;
+    }
+    const rule = mergeRule(name, base, input, (p, m) =>
+      issues.push(`${formatPath(['rules', name, ...p])}: ${m}`),
+    );
+    if (rule) rules.push(rule);
+  }
+  if (c.forecast.min_points > c.forecast.points)
+    issues.push('forecast.min_points: must be ≤ forecast.points');
+  if (!isLoopback(c.http.host) && c.http.token === null) {
+    issues.push(`http.token: required when http.host (${c.http.host}) is not a loopback address`);
+  }
+  if (c.mqtt.shared_subscription_group !== null && c.mqtt.url === null) {
+    issues.push(
+      'mqtt.shared_subscription_group: needs mqtt.url (the embedded broker has no shared subscriptions)',
+    );
+  }
+  if (c.mqtt.shared_subscription_group !== null && c.mqtt.client_id === undefined) {
+    issues.push(
+      'mqtt.client_id: required with a shared subscription (each member needs its own, stable id)',
+    );
+  }
+  if (issues.length)
+    throw new UserError(`${source} is invalid:\n  ${issues.join('\n  ')}`, 'config');
+  return { ...c, rules };
+}
+
+/** Reads a YAML file; returns its data or throws UserError with line numbers. */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read config ${file}: ${(e as Error).message}`, 'config');
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    throw new UserError(`${file}: ${doc.errors.map((e) => e.message).join('\n')}`, 'config');
+  }
+  return doc.toJS() ?? {};
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return isLoopback(host);
+}

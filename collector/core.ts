@@ -1,0 +1,383 @@
+// The collector's core: ingests batches of MQTT messages into device state in one SQLite
+// transaction each, runs the evaluator, and hands notifications to the outbox. No sockets
+// here; the transport (mqtt.ts) and the HTTP server (http.ts) are wired in factories.ts.
+import type { Logger } from 'pino';
+import { type AlertMessage, type MetricsMessage } from '../shared/schema/index.ts';
+import type { CollectorConfig } from './config.ts';
+import { IngestGate, LabelCap, LogLimiter } from './ingest.ts';
+import type { CollectorMetrics } from './metrics.ts';
+import { evaluate, initialDeviceState } from './rules/evaluate.ts';
+import type {
+  DeviceState,
+  Observation,
+  ObservedEvent,
+  Silence,
+  Transition,
+} from './rules/types.ts';
+import { checkSeen, markSeen, seenKey, type SeenMark, type Store } from './store.ts';
+import { BatchWriter, rulesChanged, type DeviceEntry } from './writer.ts';
+import { toAlert } from './alert.ts';
+import { deviceView, type FleetDevice } from './summary.ts';
+
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Uint8Array;
+}
+
+/** Publishes one alert; resolves once the broker has acknowledged it (QoS 1). */
+export type AlertPublisher = (alert: AlertMessage) => Promise<void>;
+
+export interface CoreEvents {
+  /** a device's view; coalesced: at most one per device per EVENT_COALESCE_MS */
+  device(d: FleetDevice): void;
+  alert(a: AlertMessage): void;
+  /** messages accepted by one committed batch (benchmarks, tests) */
+  ingested(n: number): void;
+}
+
+/** Device events (SSE) are coalesced per device over this window. */
+export const EVENT_COALESCE_MS = 100;
+
+type Outbox = { id: number; alert: AlertMessage }[];
+
+export class CollectorCore {
+  private readonly devicesMap = new Map<string, DeviceEntry>();
+  private seen: Map<string, SeenMark>;
+  private silencesList: Silence[];
+  private readonly gate: IngestGate;
+  private readonly logLimiter: LogLimiter;
+  private readonly labels: LabelCap;
+  private readonly listeners: { [K in keyof CoreEvents]: Set<CoreEvents[K]> } = {
+    device: new Set(),
+    alert: new Set(),
+    ingested: new Set(),
+  };
+  private readonly writer: BatchWriter;
+  private lastSnapshot: number;
+  private readonly viewsDue = new Set<string>();
+  private eventTimer: NodeJS.Timeout | null = null;
+  private readonly inflight = new Map<number, Promise<void>>();
+  private publisher: AlertPublisher | null = null;
+  readonly dirtyFleets = new Set<string>();
+  readonly startedAt: number;
+  /**
+   * Several collectors share the SQLite file (a shared subscription spreads one device's
+   * messages over them): device state and dedupe marks are re-read inside each transaction
+   * instead of trusted from memory.
+   */
+  private readonly shared: boolean;
+
+  constructor(
+    readonly config: CollectorConfig,
+    readonly store: Store,
+    readonly metrics: CollectorMetrics,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+  ) {
+    this.startedAt = clock.now();
+    this.shared = config.mqtt.shared_subscription_group !== null;
+    const i = config.ingest;
+    this.gate = new IngestGate({
+      maxPayloadBytes: i.max_payload_bytes,
+      ratePerS: i.rate_per_s,
+      burst: i.burst,
+    });
+    this.logLimiter = new LogLimiter(i.log_period);
+    this.labels = new LabelCap(i.max_devices);
+    for (const { state, last } of store.loadDevices())
+      this.devicesMap.set(key(state.fleet, state.device), { state, last });
+    this.seen = store.loadSeen();
+    this.silencesList = store.silences();
+    this.writer = new BatchWriter(store, this.shared);
+    this.lastSnapshot = this.startedAt;
+  }
+
+  on<K extends keyof CoreEvents>(event: K, fn: CoreEvents[K]): () => void {
+    this.listeners[event].add(fn);
+    return () => this.listeners[event].delete(fn);
+  }
+
+  devices(): Iterable<DeviceEntry> {
+    return this.devicesMap.values();
+  }
+
+  device(fleet: string, device: string): DeviceEntry | undefined {
+    return this.devicesMap.get(key(fleet, device));
+  }
+
+  fleetView(): FleetDevice[] {
+    return [...this.devicesMap.values()].map((e) => deviceView(e.state, this.config.rules));
+  }
+
+  silences(): Silence[] {
+    return this.silencesList;
+  }
+
+  /** Re-reads silences (the CLI may have written the DB directly). */
+  reloadSilences(): void {
+    this.silencesList = this.store.silences();
+  }
+
+  private observe(event: ObservedEvent): Observation {
+    const base = {
+      rules: this.config.rules,
+      silences: this.silencesList,
+      forecast: this.config.forecast,
+    };
+    return Object.assign(base, event);
+  }
+
+  private queued: IncomingMessage[] = [];
+  private flushScheduled = false;
+
+  /**
+   * Group commit: messages that arrive in one turn of the event loop (one socket read) are
+   * ingested in one transaction. A commit per message writes every touched page each time and
+   * caps ingest far below what a broker delivers. Alerts still go out only after the commit.
+   */
+  enqueue(msg: IncomingMessage): void {
+    this.queued.push(msg);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Ingests whatever is queued (also called at shutdown). */
+  flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length && this.store.db.open) this.ingest(batch);
+  }
+
+  /**
+   * Ingests a batch in one transaction: rule state, what was notified, the dedupe marks and
+   * the outbox rows commit together. Never throws on bad input.
+   */
+  ingest(batch: readonly IncomingMessage[]): void {
+    const now = this.clock.now();
+    const alerts: Outbox = [];
+    let accepted = 0;
+    this.store.transaction(() => {
+      for (const msg of batch) if (this.ingestOne(msg, now, alerts)) accepted++;
+      this.writer.endBatch(now);
+    });
+    this.deliver(alerts);
+    if (accepted) for (const fn of this.listeners.ingested) fn(accepted);
+  }
+
+  /** Queues a device's view for the next coalesced `device` event. */
+  private viewChanged(k: string): void {
+    if (this.listeners.device.size === 0) return;
+    this.viewsDue.add(k);
+    this.eventTimer ??= setTimeout(() => this.flushEvents(), EVENT_COALESCE_MS).unref();
+  }
+
+  /** Emits the queued device views now (also at stop). */
+  flushEvents(): void {
+    if (this.eventTimer) clearTimeout(this.eventTimer);
+    this.eventTimer = null;
+    const keys = [...this.viewsDue];
+    this.viewsDue.clear();
+    if (this.listeners.device.size === 0) return;
+    for (const k of keys) {
+      const e = this.devicesMap.get(k);
+      if (!e) continue;
+      const view = deviceView(e.state, this.config.rules);
+      for (const fn of this.listeners.device) fn(view);
+    }
+  }
+
+  /** Writes every device row that is behind memory (periodic snapshot; at stop). */
+  checkpoint(): void {
+    if (!this.store.db.open || this.writer.dirty.size === 0) return;
+    this.store.transaction(() => this.writer.snapshot((k) => this.devicesMap.get(k)));
+    this.lastSnapshot = this.clock.now();
+  }
+
+  private ingestOne(msg: IncomingMessage, now: number, alerts: Outbox): boolean {
+    const v = this.gate.check(msg.topic, msg.payload, now);
+    if (!v.ok) {
+      this.metrics.rejected.inc({ ...this.labels.device(v.fleet, v.device), cause: v.cause });
+      const held = this.logLimiter.take(`${v.fleet}/${v.device}:${v.cause}`, now);
+      if (held !== null) {
+        this.log.warn(
+          { fleet: v.fleet, device: v.device, cause: v.cause, held_back: held },
+          `rejected: ${v.message}`,
+        );
+      }
+      return false;
+    }
+    const labels = this.labels.device(v.fleet, v.device);
+    const k = key(v.fleet, v.device);
+    const cached = this.shared ? this.store.loadDevice(v.fleet, v.device) : this.devicesMap.get(k);
+    const entry = cached ?? { state: initialDeviceState(v.fleet, v.device), last: null };
+    let event: ObservedEvent;
+    if (v.kind === 'metrics') {
+      const m = v.metrics;
+      const sk = seenKey(v.fleet, v.device, m.boot);
+      const mark = this.shared ? this.store.getSeen(v.fleet, v.device, m.boot) : this.seen.get(sk);
+      const window = this.config.ingest.dedupe_window;
+      if (checkSeen(mark, m.seq, window)) {
+        this.metrics.duplicates.inc(labels);
+        return false;
+      }
+      const next = markSeen(mark, m.seq, window);
+      this.seen.set(sk, next);
+      this.writer.seenMark(sk, v.fleet, v.device, m.boot, next, now);
+      this.writer.addHistory(m);
+      event = { kind: 'metrics', metrics: m };
+    } else {
+      event = { kind: 'status', status: v.status };
+    }
+    this.metrics.accepted.inc(labels);
+    const late =
+      v.kind === 'metrics' && entry.last !== null && v.metrics.window_end < entry.last.window_end;
+    const last = v.kind === 'metrics' && !late ? v.metrics : entry.last;
+    const n = alerts.length;
+    const updated = this.apply(entry, event, now, last, alerts);
+    // the row is durable with this message when what a restart must resume moved
+    const durable =
+      v.kind === 'status' ||
+      alerts.length !== n ||
+      rulesChanged(entry.state, updated.state, this.config.rules);
+    this.writer.device(k, updated, durable);
+    this.viewChanged(k);
+    return true;
+  }
+
+  /** Runs the evaluator on one device and queues its notifications in the outbox. */
+  private apply(
+    entry: DeviceEntry,
+    event: ObservedEvent,
+    now: number,
+    last: MetricsMessage | null,
+    alerts: Outbox,
+  ): DeviceEntry {
+    const { state, transitions } = evaluate(entry.state, this.observe(event), now);
+    const updated = { state, last };
+    this.devicesMap.set(key(state.fleet, state.device), updated);
+    for (const t of transitions) {
+      this.logTransition(state, t);
+      if (!t.notify) continue;
+      const alert = toAlert(state, t, now);
+      alerts.push({ id: this.store.addAlert(alert), alert });
+    }
+    if (transitions.length || event.kind !== 'tick') this.dirtyFleets.add(state.fleet);
+    return updated;
+  }
+
+  private logTransition(d: DeviceState, t: Transition): void {
+    if (t.from === t.to && !t.notify) return;
+    this.log.info(
+      {
+        fleet: d.fleet,
+        device: d.device,
+        rule: t.rule,
+        from: t.from,
+        to: t.to,
+        suppressed: t.suppressed,
+        resend: t.resend,
+      },
+      `${d.fleet}/${d.device} ${t.rule}: ${t.from} → ${t.to} (${t.reason})`,
+    );
+  }
+
+  /**
+   * Wall-clock pass over every device: `silent` verdicts, silence expiry (catch-up
+   * notifications), resends of silent alerts. Persists only devices whose rule state moved.
+   */
+  tick(): void {
+    const now = this.clock.now();
+    this.reloadSilences();
+    const alerts: Outbox = [];
+    this.store.transaction(() => {
+      if (this.shared) {
+        for (const e of this.store.loadDevices())
+          this.devicesMap.set(key(e.state.fleet, e.state.device), e);
+      }
+      for (const [k, entry] of [...this.devicesMap]) {
+        const n = alerts.length;
+        const updated = this.apply(
+          entry,
+          { kind: 'tick', stale_from: this.startedAt },
+          now,
+          entry.last,
+          alerts,
+        );
+        if (alerts.length !== n || rulesChanged(entry.state, updated.state, this.config.rules)) {
+          this.writer.device(k, updated, true);
+          this.viewChanged(k);
+        }
+      }
+      if (now - this.lastSnapshot >= this.config.db.snapshot_interval) {
+        this.writer.snapshot((k) => this.devicesMap.get(k));
+        this.lastSnapshot = now;
+      }
+    });
+    this.deliver(alerts);
+  }
+
+  /** Attaches the publisher and re-sends what a previous run committed but never got acknowledged. */
+  attachPublisher(publisher: AlertPublisher | null): void {
+    this.publisher = publisher;
+    if (publisher)
+      this.deliver(
+        this.store.unpublishedAlerts().filter((a) => !this.inflight.has(a.id)),
+        false,
+      );
+  }
+
+  private deliver(alerts: Outbox, fresh = true): void {
+    for (const { id, alert } of alerts) {
+      if (fresh) for (const fn of this.listeners.alert) fn(alert);
+      const publisher = this.publisher;
+      if (!publisher) continue;
+      const p = publisher(alert)
+        .then(() => {
+          this.acked.push(id);
+          this.ackFlush ??= setImmediate(() => this.flushAcked());
+          this.metrics.alertsPublished.inc({ rule: alert.rule, state: alert.state });
+        })
+        .catch((e: Error) =>
+          this.log.warn(
+            { id, err: e.message },
+            'alert not acknowledged; will re-send at next start',
+          ),
+        )
+        .finally(() => this.inflight.delete(id));
+      this.inflight.set(id, p);
+    }
+  }
+
+  private acked: number[] = [];
+  private ackFlush: NodeJS.Immediate | null = null;
+
+  /**
+   * Marks acknowledged alerts published, all acks of one event-loop turn in one transaction
+   * (an UPDATE per ack was a commit per alert). A crash before this re-sends them at start.
+   */
+  flushAcked(): void {
+    if (this.ackFlush) clearImmediate(this.ackFlush);
+    this.ackFlush = null;
+    const ids = this.acked;
+    this.acked = [];
+    if (ids.length && this.store.db.open)
+      this.store.transaction(() => ids.forEach((id) => this.store.markPublished(id)));
+  }
+
+  /** Waits for every alert publish in flight (bounded by the caller). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inflight.values()]);
+    this.flushAcked();
+  }
+}
+
+function key(fleet: string, device: string): string {
+  return `${fleet}/${device}`;
+}

@@ -1,0 +1,189 @@
+// One card per device, built once and then updated in place: live updates only touch text
+// nodes and the chart's data, so 50 devices stream without re-render flicker.
+import { withToken } from './api.js';
+import { createBandChart } from './charts.js';
+import {
+  bandPosition,
+  el,
+  fmtAgo,
+  fmtForecast,
+  fmtNum,
+  fmtSlope,
+  fmtValue,
+  statusInfo,
+} from './format.js';
+
+/** Points kept per sparkline: enough to see a trend, small enough for 50 live charts. */
+export const SPARK_POINTS = 120;
+
+export const deviceKey = (fleet, device) => `${fleet}/${device}`;
+
+const POSITION_TEXT = {
+  above: 'above band (over-coupling)',
+  below: 'below band (over-compression)',
+  inside: 'inside band',
+  none: 'waiting for a band (warm-up)',
+};
+
+export class DeviceCard {
+  constructor(entry) {
+    this.key = deviceKey(entry.fleet, entry.device);
+    this.entry = null;
+    this.xs = [];
+    this.ys = [];
+    const href = withToken(
+      `device.html?fleet=${encodeURIComponent(entry.fleet)}&device=${encodeURIComponent(entry.device)}`,
+    );
+    this.badge = el('span', { class: 'badge', 'data-testid': 'device-status' });
+    this.offline = el('span', { class: 'tag offline', text: 'offline', hidden: true });
+    this.measure = el('span', { class: 'measure' });
+    this.value = el('strong', { class: 'value', 'data-testid': 'band-value' });
+    this.bandText = el('span', { class: 'band-numbers', 'data-testid': 'band-numbers' });
+    this.position = el('span', { class: 'position' });
+    this.chartBox = el('div', { class: 'spark', 'aria-hidden': 'true' });
+    this.lastSeen = el('dd', { 'data-testid': 'last-seen' });
+    this.forecast = el('dd', { 'data-testid': 'forecast' });
+    this.alerts = el('ul', { class: 'card-alerts', 'data-testid': 'device-alerts' });
+    const title = el('h3', {}, el('a', { href, text: entry.device }));
+    this.root = el(
+      'article',
+      {
+        class: 'card',
+        'data-testid': 'device-card',
+        'data-device': entry.device,
+        'data-fleet': entry.fleet,
+        'aria-label': `${entry.device} in fleet ${entry.fleet}`,
+      },
+      el(
+        'header',
+        {},
+        el('div', { class: 'name' }, title, el('span', { class: 'fleet', text: entry.fleet })),
+        el('div', { class: 'flags' }, this.offline, this.badge),
+      ),
+      el(
+        'p',
+        { class: 'reading' },
+        this.measure,
+        ' ',
+        this.value,
+        ' ',
+        this.bandText,
+        el('br'),
+        this.position,
+      ),
+      this.chartBox,
+      el(
+        'dl',
+        { class: 'meta' },
+        el('div', {}, el('dt', { text: 'Last seen' }), this.lastSeen),
+        el('div', {}, el('dt', { text: 'Forecast' }), this.forecast),
+      ),
+      this.alerts,
+    );
+    this.chart = null;
+  }
+
+  /** The chart needs a laid-out container for its width, so it is created after mounting. */
+  mountChart(initialWidth) {
+    if (this.chart) return;
+    this.chart = createBandChart(this.chartBox, { height: 70, compact: true, initialWidth });
+    this.chart.setBand(this.entry?.band ?? null);
+    this.chart.setData(this.xs, this.ys);
+  }
+
+  /** Seeds the sparkline from /history (oldest first). */
+  setHistory(points) {
+    this.xs = points.map((p) => p.t);
+    this.ys = points.map((p) => p.band_value);
+    this.chart?.setData(this.xs, this.ys);
+  }
+
+  /** Appends the entry's newest value when its data time moved forward. */
+  pushPoint(entry) {
+    const t = entry.window_end;
+    if (t === null || t === undefined) return;
+    const last = this.xs[this.xs.length - 1];
+    if (last !== undefined && t <= last) return;
+    this.xs.push(t);
+    this.ys.push(entry.band_value);
+    if (this.xs.length > SPARK_POINTS) {
+      this.xs.splice(0, this.xs.length - SPARK_POINTS);
+      this.ys.splice(0, this.ys.length - SPARK_POINTS);
+    }
+    this.chart?.setData(this.xs, this.ys);
+  }
+
+  update(entry) {
+    const prev = this.entry;
+    this.entry = entry;
+    const st = statusInfo(entry.status);
+    const status =
+      entry.status in { ok: 1, pending: 1, firing: 1, silent: 1 } ? entry.status : 'unknown';
+    if (prev?.status !== status) {
+      this.root.dataset.status = status;
+      this.root.className = `card status-${status}`;
+      this.badge.textContent = `${st.symbol} ${st.label}`;
+    }
+    this.offline.hidden = entry.online !== false;
+
+    const band = entry.band;
+    this.measure.textContent = band ? band.measure : 'band measure';
+    this.value.textContent = band || entry.band_value !== null ? fmtValue(entry.band_value) : '—';
+    this.bandText.textContent = band
+      ? `band ${fmtNum(band.low)} – ${fmtNum(band.high)}`
+      : 'no band yet';
+    this.bandText.title = band?.source
+      ? `band from ${band.source}, center ${fmtNum(band.center)}`
+      : '';
+    const pos =
+      entry.last_seen === null && entry.window_end === null
+        ? 'none'
+        : bandPosition(band, entry.band_value);
+    this.position.textContent = POSITION_TEXT[pos];
+    this.position.className = `position pos-${pos}`;
+    this.chart?.setBand(band ?? null);
+
+    const slope = fmtSlope(entry.forecast);
+    const outside = pos === 'above' || pos === 'below';
+    // A silent device's trend is stale: do not extrapolate it.
+    this.forecast.textContent =
+      entry.status === 'silent'
+        ? 'no recent data'
+        : `${fmtForecast(entry.forecast, outside)}${slope ? ` (${slope})` : ''}`;
+    this.tick();
+    this.pushPoint(entry);
+    this.renderAlerts(entry.alerts ?? []);
+  }
+
+  renderAlerts(alerts) {
+    const active = alerts.filter((a) => a.state === 'pending' || a.state === 'firing');
+    const sig = JSON.stringify(active.map((a) => [a.rule, a.state, a.reason]));
+    if (sig === this.alertSig) return;
+    this.alertSig = sig;
+    this.alerts.replaceChildren(
+      ...active.map((a) =>
+        el(
+          'li',
+          { class: `alert-${a.state}`, 'data-rule': a.rule },
+          el('span', { class: `pill pill-${a.state}`, text: a.state }),
+          ' ',
+          el('strong', { text: a.rule }),
+          a.reason ? ` — ${a.reason}` : '',
+        ),
+      ),
+    );
+    this.alerts.hidden = active.length === 0;
+  }
+
+  /** Refreshes the relative "last seen" text; called by the page's 1 s ticker. */
+  tick(now = Date.now()) {
+    const txt = fmtAgo(this.entry?.last_seen ?? null, now);
+    if (this.lastSeen.textContent !== txt) this.lastSeen.textContent = txt;
+  }
+
+  matches(text, status) {
+    if (status && this.entry?.status !== status) return false;
+    if (!text) return true;
+    return this.key.toLowerCase().includes(text.toLowerCase());
+  }
+}

@@ -1,0 +1,115 @@
+// Text for numbers, times and states. Every status carries a word and a symbol so that color
+// is never the only signal (color-blind readers, grey-scale printouts).
+/* global document */
+
+export const STATUS = {
+  firing: { label: 'Firing', symbol: '▲', rank: 0 },
+  pending: { label: 'Pending', symbol: '◆', rank: 1 },
+  silent: { label: 'Silent', symbol: '■', rank: 2 },
+  unknown: { label: 'Unknown', symbol: '?', rank: 3 },
+  ok: { label: 'OK', symbol: '●', rank: 4 },
+};
+
+export function statusInfo(status) {
+  return STATUS[status] ?? STATUS.unknown;
+}
+
+/** Numbers of very different magnitudes (nats, ranks, χ²) in at most ~4 significant digits. */
+export function fmtNum(v) {
+  if (v === null || v === undefined) return '—';
+  if (!Number.isFinite(v)) return v > 0 ? '+∞' : '−∞';
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  if (a >= 1000) return v.toFixed(0);
+  // four significant digits, trailing zeros dropped: band edges read "0.8", not "0.8000"
+  return String(Number(v.toPrecision(4)));
+}
+
+/** A null band value means +∞ or not computable; the schema does not say which. */
+export function fmtValue(v) {
+  return v === null || v === undefined ? '∞ / n.a.' : fmtNum(v);
+}
+
+export function fmtDuration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 90) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 90) return `${m} min`;
+  const h = s / 3600;
+  if (h < 48) return `${h < 10 ? h.toFixed(1) : Math.round(h)} h`;
+  return `${Math.round(h / 24)} d`;
+}
+
+/** "12 s ago" relative to `now`; a little clock skew (future stamps) reads as "just now". */
+export function fmtAgo(ms, now = Date.now()) {
+  if (ms === null || ms === undefined) return 'never';
+  const d = (now - ms) / 1000;
+  if (d < 2) return 'just now';
+  return `${fmtDuration(d)} ago`;
+}
+
+export function fmtTime(ms) {
+  if (ms === null || ms === undefined) return '—';
+  const d = new Date(ms);
+  const sameDay = new Date().toDateString() === d.toDateString();
+  return sameDay
+    ? d.toLocaleTimeString([], { hour12: false })
+    : d.toLocaleString([], { hour12: false });
+}
+
+/** The forecast line of a card; `outside` when the value is already out of its band. */
+export function fmtForecast(forecast, outside) {
+  if (outside) return 'outside band';
+  const eta = forecast?.eta_s;
+  // An exit more than two days out is a flat trend extrapolated, not a forecast.
+  if (eta === null || eta === undefined || !Number.isFinite(eta) || eta > 2 * 86_400) {
+    return 'stable';
+  }
+  if (eta <= 0) return 'at band edge';
+  return `leaves band in ~${fmtDuration(eta)}`;
+}
+
+export function fmtSlope(forecast) {
+  const s = forecast?.slope_per_hour;
+  if (s === null || s === undefined) return '';
+  // two significant digits: the slope is a trend hint, not a measurement
+  return `${s >= 0 ? '+' : ''}${Number(s.toPrecision(2))}/h`;
+}
+
+/** Where the value sits relative to its band: 'above' (over-coupling), 'below' (over-compression). */
+export function bandPosition(band, value) {
+  if (!band) return 'none';
+  // null = +∞ (or undefined); +∞ is above any finite band, so call it that.
+  if (value === null || value === undefined) return 'above';
+  if (value > band.high) return 'above';
+  if (value < band.low) return 'below';
+  return 'inside';
+}
+
+export const MEASURE_LABELS = {
+  tc: 'Total correlation (nats)',
+  tc_bias_corrected: 'TC, bias-corrected (nats)',
+  renyi_0_5: 'Rényi α=0.5',
+  renyi_2: 'Rényi α=2',
+  hellinger2: 'Hellinger²',
+  chi2: 'χ² divergence',
+  quadratic: 'Quadratic Σρ²',
+  spectral: 'Spectral redundancy',
+  erank: 'Effective rank',
+  pr: 'Participation ratio',
+};
+
+export function el(tag, attrs = {}, ...children) {
+  // Tiny DOM builder: text is always set through textContent, never innerHTML, so device ids,
+  // reasons and comments from the wire cannot inject markup.
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}

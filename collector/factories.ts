@@ -1,0 +1,168 @@
+// Every component of a collector is built here, in one place, by explicit factories.
+// Start order: consumers first (store → core → HTTP → MQTT publisher), then the producer
+// (the subscription). Stop order is the reverse: producer first, SQLite last.
+import pino, { type Logger } from 'pino';
+import type { CollectorConfig } from './config.ts';
+import { CollectorCore, systemClock, type Clock } from './core.ts';
+import { HttpServer } from './http.ts';
+import { CollectorMetrics } from './metrics.ts';
+import {
+  defaultClientId,
+  MqttTransport,
+  startEmbeddedBroker,
+  type EmbeddedBroker,
+} from './mqtt.ts';
+import { Store } from './store.ts';
+import { buildSummary } from './summary.ts';
+
+export interface CollectorDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** collect Node process metrics too (off in tests: they are process-global) */
+  processMetrics?: boolean;
+  /** start the tick and summary timers (tests may drive tick() themselves) */
+  timers?: boolean;
+}
+
+export interface Collector {
+  readonly core: CollectorCore;
+  readonly http: HttpServer;
+  readonly brokerUrl: string;
+  readonly httpUrl: string;
+  /** publishes retained summaries for fleets that changed */
+  publishSummaries(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createLogger(level = process.env.REDBAND_LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { component: 'collector' } }, pino.destination(2));
+}
+
+const PRUNE_EVERY_MS = 60_000;
+
+export async function startCollector(
+  config: CollectorConfig,
+  deps: CollectorDeps = {},
+): Promise<Collector> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger ?? createLogger();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  };
+  try {
+    const store = Store.open(
+      config.db.path,
+      config.mqtt.client_id ?? defaultClientId(config.db.path),
+    );
+    cleanups.push(() => store.close());
+    let core: CollectorCore | null = null;
+    const metrics = new CollectorMetrics(
+      { devices: () => core?.devices() ?? [] },
+      deps.processMetrics ?? false,
+    );
+    core = new CollectorCore(config, store, metrics, log, clock);
+    const c = core;
+
+    const http = new HttpServer(
+      {
+        host: config.http.host,
+        port: config.http.port,
+        token: config.http.token,
+        historyLimit: config.db.history_points_per_device,
+      },
+      c,
+      metrics,
+      clock,
+      log,
+    );
+    await http.start();
+    cleanups.push(() => http.stop());
+
+    let broker: EmbeddedBroker | null = null;
+    if (config.mqtt.url === null) {
+      broker = await startEmbeddedBroker(config.embedded_broker.host, config.embedded_broker.port);
+      const b = broker;
+      cleanups.push(() => b.close());
+      log.info({ url: broker.url }, 'embedded MQTT broker listening');
+    }
+    const brokerUrl = config.mqtt.url ?? broker!.url;
+    const transport = new MqttTransport(config, brokerUrl, log);
+    await transport.connect(
+      config.ingest.commit === 'per-message' ? (m) => c.ingest([m]) : (m) => c.enqueue(m),
+    );
+    cleanups.push(() => transport.close());
+    c.attachPublisher((a) => transport.publishAlert(a));
+
+    const publishSummaries = async () => {
+      const fleets = [...c.dirtyFleets];
+      c.dirtyFleets.clear();
+      const now = clock.now();
+      const view = c.fleetView();
+      for (const fleet of fleets) {
+        await transport
+          .publishSummary(
+            buildSummary(
+              fleet,
+              view.filter((d) => d.fleet === fleet),
+              now,
+            ),
+          )
+          .catch(() => undefined);
+      }
+    };
+    const timers: NodeJS.Timeout[] = [];
+    if (deps.timers ?? true) {
+      let lastPrune = 0;
+      timers.push(
+        setInterval(() => {
+          c.tick();
+          if (clock.now() - lastPrune >= PRUNE_EVERY_MS) {
+            lastPrune = clock.now();
+            store.prune(
+              lastPrune,
+              config.db.history_points_per_device,
+              config.db.history_max_age,
+              config.db.alert_history,
+            );
+          }
+        }, config.tick_interval),
+        setInterval(() => void publishSummaries(), config.summary_interval),
+      );
+      cleanups.push(() => timers.forEach(clearInterval));
+    }
+
+    // The producer last: from here on messages flow.
+    cleanups.push(async () => {
+      transport.stopIngest();
+      c.flush();
+      c.checkpoint();
+      c.flushEvents();
+      // bounded: a broker that never acks must not hang shutdown; unacked alerts stay in the outbox
+      await Promise.race([c.drain(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      c.flushAcked();
+      await Promise.race([publishSummaries(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    });
+    await transport.subscribe();
+    log.info(
+      { http: `http://${config.http.host}:${http.port}`, broker: brokerUrl, db: config.db.path },
+      'collector started',
+    );
+
+    let stopping: Promise<void> | null = null;
+    return {
+      core: c,
+      http,
+      brokerUrl,
+      httpUrl: `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${http.port}`,
+      publishSummaries,
+      stop() {
+        stopping ??= cleanup().then(() => log.info('collector stopped'));
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

@@ -1,0 +1,236 @@
+// HTTP: Prometheus /metrics, the dashboard's static files, the JSON API and Server-Sent
+// Events. node:http only. Bound to loopback by default; on any other address every
+// non-static route needs the configured bearer token.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { timingSafeEqual } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
+import { isUserError, UserError } from '../shared/errors.ts';
+import type { Clock, CollectorCore } from './core.ts';
+import type { CollectorMetrics } from './metrics.ts';
+import { createSilence } from './silences.ts';
+
+const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
+const VENDOR: Record<string, string> = {
+  '/vendor/uplot.iife.min.js': join(UPLOT_DIR, 'uPlot.iife.min.js'),
+  '/vendor/uplot.min.css': join(UPLOT_DIR, 'uPlot.min.css'),
+};
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
+const MAX_BODY = 64 * 1024;
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  token: string | null;
+  historyLimit: number;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+function staticPath(pathname: string): string | null {
+  if (VENDOR[pathname]) return VENDOR[pathname];
+  const rel = pathname === '/' ? '/index.html' : pathname;
+  if (rel !== '/index.html' && rel !== '/device.html' && !rel.startsWith('/assets/')) return null;
+  const file = resolve(DASHBOARD_DIR, normalize(`.${rel}`));
+  if (!file.startsWith(DASHBOARD_DIR + sep)) return null;
+  return file;
+}
+
+function intParam(u: URL, name: string, dflt: number, max: number): number {
+  const v = Number(u.searchParams.get(name) ?? dflt);
+  return Number.isInteger(v) && v > 0 ? Math.min(v, max) : dflt;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new UserError(`request body over ${MAX_BODY} bytes`, 'http');
+    chunks.push(c);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new UserError('request body is not valid JSON', 'http');
+  }
+}
+
+export class HttpServer {
+  private server: Server | null = null;
+  private readonly sse = new Set<ServerResponse>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private offDevice: (() => void) | null = null;
+
+  private send(event: string, data: unknown): void {
+    if (this.sse.size === 0) return;
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of this.sse) res.write(frame);
+  }
+  private keepalive: NodeJS.Timeout | null = null;
+  port = 0;
+
+  constructor(
+    private readonly o: HttpOptions,
+    private readonly core: CollectorCore,
+    private readonly metrics: CollectorMetrics,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        if (isUserError(e)) return json(res, 400, { error: e.message });
+        this.log.error({ err: (e as Error).message, url: req.url }, 'http handler failed');
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    });
+    await new Promise<void>((ok, fail) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        fail(
+          e.code === 'EADDRINUSE'
+            ? new UserError(
+                `HTTP port ${this.o.host}:${this.o.port} is in use; pass --port`,
+                'port',
+              )
+            : e,
+        ),
+      );
+      server.listen(this.o.port, this.o.host, () => ok());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+    this.unsubscribe.push(this.core.on('alert', (a) => this.send('alert', a)));
+    this.unsubscribe.push(() => this.offDevice?.());
+    // Proxies drop idle streams; a comment line every 15 s keeps them open.
+    this.keepalive = setInterval(() => {
+      for (const res of this.sse) res.write(': keepalive\n\n');
+    }, 15_000);
+  }
+
+  private authorized(req: IncomingMessage, u: URL): boolean {
+    if (this.o.token === null) return true;
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ')
+      ? header.slice(7)
+      : (u.searchParams.get('token') ?? '');
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.o.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    const path = u.pathname;
+    const method = req.method ?? 'GET';
+    const file = method === 'GET' ? staticPath(path) : null;
+    if (file) {
+      if (!existsSync(file) || !statSync(file).isFile())
+        return json(res, 404, { error: `no such file ${path}` });
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      createReadStream(file).pipe(res);
+      return;
+    }
+    if (!this.authorized(req, u)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return json(res, 401, { error: 'missing or wrong token' });
+    }
+    if (method === 'GET' && path === '/metrics') {
+      const text = await this.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    if (method === 'GET' && path === '/api/fleet') {
+      const devices = this.core
+        .fleetView()
+        .sort((a, b) => `${a.fleet}/${a.device}`.localeCompare(`${b.fleet}/${b.device}`));
+      return json(res, 200, { generated_at: this.clock.now(), devices });
+    }
+    const hist = /^\/api\/devices\/([^/]+)\/([^/]+)\/history$/.exec(path);
+    if (method === 'GET' && hist) {
+      const [fleet, device] = [decodeURIComponent(hist[1]!), decodeURIComponent(hist[2]!)];
+      if (!this.core.device(fleet, device))
+        return json(res, 404, { error: `no device ${fleet}/${device}` });
+      const limit = intParam(u, 'limit', this.o.historyLimit, this.o.historyLimit);
+      return json(res, 200, { points: this.core.store.history(fleet, device, limit) });
+    }
+    if (method === 'GET' && path === '/api/alerts') {
+      return json(res, 200, {
+        alerts: this.core.store.recentAlerts(intParam(u, 'limit', 100, 1000)),
+      });
+    }
+    if (path === '/api/silences' && method === 'GET') {
+      this.core.reloadSilences();
+      return json(res, 200, { silences: this.core.silences() });
+    }
+    if (path === '/api/silences' && method === 'POST') {
+      const silence = createSilence(this.core.store, await readBody(req), this.clock.now());
+      this.core.reloadSilences();
+      return json(res, 201, silence);
+    }
+    const del = /^\/api\/silences\/([^/]+)$/.exec(path);
+    if (del && method === 'DELETE') {
+      const ok = this.core.store.expireSilence(decodeURIComponent(del[1]!), this.clock.now());
+      this.core.reloadSilences();
+      return ok
+        ? json(res, 200, { expired: del[1] })
+        : json(res, 404, { error: `no silence ${del[1]}` });
+    }
+    if (method === 'GET' && path === '/api/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      res.write(': connected\n\n');
+      this.sse.add(res);
+      // Device views are built (coalesced, see core.ts) only while someone streams them.
+      this.offDevice ??= this.core.on('device', (d) => this.send('device', d));
+      req.on('close', () => {
+        this.sse.delete(res);
+        if (this.sse.size === 0) {
+          this.offDevice?.();
+          this.offDevice = null;
+        }
+      });
+      return;
+    }
+    json(res, 404, { error: `no route ${method} ${path}` });
+  }
+
+  async stop(): Promise<void> {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const res of this.sse) res.end();
+    this.sse.clear();
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+}

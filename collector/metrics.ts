@@ -1,0 +1,160 @@
+// Prometheus exposition on its own Registry (never the global one, so several collectors in
+// one process — tests, benchmarks — do not collide). Per-device gauges are filled at scrape
+// time from the live state instead of on every message, which keeps ingest cheap.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
+import type { MetricsMessage } from '../shared/schema/index.ts';
+import type { DeviceState, Phase } from './rules/types.ts';
+
+export type RejectCause =
+  | 'too-large'
+  | 'not-json'
+  | 'wrong-schema'
+  | 'wrong-version'
+  | 'invalid'
+  | 'non-finite'
+  | 'topic-mismatch'
+  | 'bad-topic'
+  | 'rate-limited';
+
+export interface MetricsSource {
+  devices(): Iterable<{ state: DeviceState; last: MetricsMessage | null }>;
+}
+
+const PHASES: Phase[] = ['inactive', 'pending', 'firing'];
+
+export class CollectorMetrics {
+  readonly registry = new Registry();
+  readonly accepted: Counter<'fleet' | 'device'>;
+  readonly duplicates: Counter<'fleet' | 'device'>;
+  readonly rejected: Counter<'fleet' | 'device' | 'cause'>;
+  readonly alertsPublished: Counter<'rule' | 'state'>;
+
+  constructor(source: MetricsSource, withProcessMetrics = false) {
+    const registers = [this.registry];
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
+    this.accepted = new Counter({
+      name: 'redband_ingest_accepted_total',
+      help: 'metrics and status messages accepted',
+      labelNames: ['fleet', 'device'],
+      registers,
+    });
+    this.duplicates = new Counter({
+      name: 'redband_ingest_duplicates_total',
+      help: 'messages dropped as already seen (same device, boot and seq)',
+      labelNames: ['fleet', 'device'],
+      registers,
+    });
+    this.rejected = new Counter({
+      name: 'redband_ingest_rejected_total',
+      help: 'messages rejected, by cause',
+      labelNames: ['fleet', 'device', 'cause'],
+      registers,
+    });
+    this.alertsPublished = new Counter({
+      name: 'redband_alerts_published_total',
+      help: 'alert notifications published',
+      labelNames: ['rule', 'state'],
+      registers,
+    });
+    const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge) => void) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          fill(this);
+        },
+      });
+    gauge(
+      'redband_measure',
+      'latest redundancy measures per device',
+      ['fleet', 'device', 'measure'],
+      (g) => {
+        for (const { state: d, last } of source.devices()) {
+          if (!last?.measures) continue;
+          for (const m of SCALAR_MEASURES) {
+            const v = scalarMeasure(last.measures, m);
+            g.set({ fleet: d.fleet, device: d.device, measure: m }, v ?? Infinity);
+          }
+        }
+      },
+    );
+    gauge(
+      'redband_band_value',
+      'the band measure (+Inf: collapse)',
+      ['fleet', 'device', 'measure'],
+      (g) => {
+        for (const { state: d } of source.devices()) {
+          if (!d.band) continue;
+          const v = d.band_value ?? (d.band_value_infinite ? Infinity : null);
+          if (v !== null) g.set({ fleet: d.fleet, device: d.device, measure: d.band.measure }, v);
+        }
+      },
+    );
+    gauge(
+      'redband_band_edge',
+      'stability band edges',
+      ['fleet', 'device', 'measure', 'edge'],
+      (g) => {
+        for (const { state: d } of source.devices()) {
+          if (!d.band) continue;
+          for (const edge of ['low', 'center', 'high'] as const) {
+            g.set(
+              { fleet: d.fleet, device: d.device, measure: d.band.measure, edge },
+              d.band[edge],
+            );
+          }
+        }
+      },
+    );
+    gauge(
+      'redband_alert_state',
+      '1 for the current state of each rule',
+      ['fleet', 'device', 'rule', 'state'],
+      (g) => {
+        for (const { state: d } of source.devices()) {
+          for (const [rule, rs] of Object.entries(d.rules)) {
+            for (const p of PHASES)
+              g.set({ fleet: d.fleet, device: d.device, rule, state: p }, rs.phase === p ? 1 : 0);
+          }
+        }
+      },
+    );
+    gauge(
+      'redband_forecast_eta_seconds',
+      'estimated time until the band measure leaves the band',
+      ['fleet', 'device'],
+      (g) => {
+        for (const { state: d } of source.devices()) {
+          if (d.forecast.eta_s !== null)
+            g.set({ fleet: d.fleet, device: d.device }, d.forecast.eta_s);
+        }
+      },
+    );
+    gauge(
+      'redband_forecast_slope_per_hour',
+      'trend of the band measure (data time)',
+      ['fleet', 'device'],
+      (g) => {
+        for (const { state: d } of source.devices()) {
+          if (d.forecast.slope_per_hour !== null)
+            g.set({ fleet: d.fleet, device: d.device }, d.forecast.slope_per_hour);
+        }
+      },
+    );
+    gauge(
+      'redband_device_last_seen_seconds',
+      'wall clock of the last accepted metrics',
+      ['fleet', 'device'],
+      (g) => {
+        for (const { state: d } of source.devices()) {
+          if (d.last_metrics_wall !== null)
+            g.set({ fleet: d.fleet, device: d.device }, d.last_metrics_wall / 1000);
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,58 @@
+// Trend of the band measure and the estimated time until it leaves the band. The slope is
+// Theil–Sen (median of pairwise slopes): one bad window does not swing the forecast.
+import type { Band } from '../../shared/schema/index.ts';
+import type { Forecast, TrendPoint } from './types.ts';
+
+const MS_PER_HOUR = 3_600_000;
+
+/** Median of the first `n` values (sorted in place: a typed-array sort needs no comparator). */
+function median(xs: Float64Array, n: number): number {
+  const s = xs.subarray(0, n).sort();
+  const mid = n >> 1;
+  return n % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+// scratch for the pairwise slopes; reused (evaluate runs once per message, synchronously)
+let scratch = new Float64Array(0);
+
+/** Theil–Sen slope in value units per hour of data time; null when undetermined. */
+export function theilSenSlopePerHour(points: readonly TrendPoint[]): number | null {
+  const pairs = (points.length * (points.length - 1)) / 2;
+  if (scratch.length < pairs) scratch = new Float64Array(pairs);
+  let n = 0;
+  for (let i = 0; i < points.length; i++) {
+    const a = points[i]!;
+    for (let j = i + 1; j < points.length; j++) {
+      const b = points[j]!;
+      const dt = b.t - a.t;
+      if (dt !== 0) scratch[n++] = ((b.v - a.v) / dt) * MS_PER_HOUR;
+    }
+  }
+  return n === 0 ? null : median(scratch, n);
+}
+
+/**
+ * Forecast from recent points. eta_s is 0 when the latest value is already outside the band
+ * and null when the trend is flat or heading inward (towards the band's center).
+ */
+export function forecast(
+  points: readonly TrendPoint[],
+  band: Band | null,
+  minPoints: number,
+): Forecast {
+  if (band === null || points.length < Math.max(2, minPoints)) {
+    return { slope_per_hour: null, eta_s: null };
+  }
+  const slope = theilSenSlopePerHour(points);
+  if (slope === null) return { slope_per_hour: null, eta_s: null };
+  // Anchor the line at the median residual so a single outlier at the end does not
+  // decide the eta either.
+  const last = points[points.length - 1]!;
+  const intercepts = Float64Array.from(points, (p) => p.v - (slope * (p.t - last.t)) / MS_PER_HOUR);
+  const now = median(intercepts, intercepts.length);
+  if (now > band.high || now < band.low) return { slope_per_hour: slope, eta_s: 0 };
+  let hours: number | null = null;
+  if (slope > 0 && now >= band.center) hours = (band.high - now) / slope;
+  else if (slope < 0 && now <= band.center) hours = (now - band.low) / -slope;
+  return { slope_per_hour: slope, eta_s: hours === null ? null : hours * 3600 };
+}

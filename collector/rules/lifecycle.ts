@@ -1,0 +1,182 @@
+// One rule's state machine: inactive → pending → firing → resolved (→ inactive), driven by
+// readings stamped with rule time. Pure; notification decisions are made by the caller.
+import type { Lifecycle, Phase, RuleState, Transition } from './types.ts';
+
+export interface Reading {
+  t: number;
+  /** the firing condition holds */
+  breach: boolean;
+  /** the (inner, hysteresis) clear condition holds; implies !breach */
+  clear: boolean;
+  value: number | null;
+  reason: string;
+  boot: string | null;
+  seq: number | null;
+}
+
+export type RawTransition = Omit<Transition, 'notify' | 'suppressed'>;
+
+export function initialRuleState(): RuleState {
+  return {
+    phase: 'inactive',
+    since: null,
+    clear_since: null,
+    last_breach: null,
+    window: [],
+    last_t: null,
+    value: null,
+    reason: '',
+    boot: null,
+    seq: null,
+    notified: null,
+    notified_at: null,
+  };
+}
+
+/**
+ * Appends a reading to an N-of-M window of the last m, without its leading zeros: they never
+ * count, and dropping them keeps the window unchanged through a steady run of non-events,
+ * so that run does not have to be written (see writer.ts).
+ */
+export function pushBit(window: readonly number[], bit: boolean, m: number): number[] {
+  if (!bit && window.length === 0) return [];
+  const w = [...window, bit ? 1 : 0].slice(-m);
+  let i = 0;
+  while (i < w.length && w[i] === 0) i++;
+  return i ? w.slice(i) : w;
+}
+
+function forSatisfied(rule: Lifecycle, s: RuleState, t: number): boolean {
+  if (rule.for.kind === 'duration') return s.since !== null && t - s.since >= rule.for.ms;
+  return s.window.reduce((a, b) => a + b, 0) >= rule.for.n;
+}
+
+/**
+ * Applies one reading. A reading older than the newest one applied is ignored, so late
+ * data never moves a timer backwards.
+ */
+export function stepRule(
+  name: string,
+  rule: Lifecycle,
+  prev: RuleState,
+  r: Reading,
+): { state: RuleState; transitions: RawTransition[] } {
+  if (prev.last_t !== null && r.t < prev.last_t) return { state: prev, transitions: [] };
+  const s: RuleState = { ...prev, window: prev.window, last_t: r.t };
+  const out: RawTransition[] = [];
+  const emit = (from: Phase, to: RawTransition['to']): void => {
+    out.push({
+      rule: name,
+      from,
+      to,
+      at: r.t,
+      since: s.since ?? r.t,
+      value: Number.isFinite(r.value) ? r.value : null,
+      reason: r.reason,
+      boot: r.boot,
+      seq: r.seq,
+      resend: false,
+    });
+  };
+  const track = (): void => {
+    s.value = r.value;
+    s.reason = r.reason;
+    s.boot = r.boot;
+    s.seq = r.seq;
+  };
+  if (rule.for.kind === 'n-of-m') {
+    s.window = pushBit(prev.window, r.breach, rule.for.m);
+  }
+
+  switch (s.phase) {
+    case 'inactive': {
+      if (!r.breach) break;
+      track();
+      s.since = r.t;
+      s.last_breach = r.t;
+      s.clear_since = null;
+      s.notified = null;
+      s.notified_at = null;
+      if (forSatisfied(rule, s, r.t)) {
+        s.phase = 'firing';
+        s.clear_window = [];
+        emit('inactive', 'firing');
+      } else {
+        s.phase = 'pending';
+        emit('inactive', 'pending');
+      }
+      break;
+    }
+    case 'pending': {
+      if (r.breach) {
+        track();
+        s.last_breach = r.t;
+        if (forSatisfied(rule, s, r.t)) {
+          s.phase = 'firing';
+          s.clear_window = [];
+          emit('pending', 'firing');
+        }
+        break;
+      }
+      // A duration `for` needs the condition to hold throughout; N-of-M tolerates gaps
+      // until the window holds no breach at all.
+      const stillPossible = rule.for.kind === 'n-of-m' && s.window.some((b) => b === 1);
+      if (!stillPossible) {
+        track();
+        emit('pending', 'resolved');
+        Object.assign(s, resetEpisode());
+      }
+      break;
+    }
+    case 'firing': {
+      track();
+      const cr = rule.clear_readings;
+      if (cr) s.clear_window = pushBit(prev.clear_window ?? [], r.clear, cr.m);
+      if (r.breach) {
+        s.last_breach = r.t;
+        s.clear_since = null;
+        break;
+      }
+      if (!r.clear) {
+        // between the firing and the inner clear threshold: neither fires nor clears
+        s.clear_since = null;
+        break;
+      }
+      s.clear_since ??= r.t;
+      const clearedLongEnough =
+        r.t - s.clear_since >= rule.clear_for_ms &&
+        (!cr || (s.clear_window ?? []).reduce((a, b) => a + b, 0) >= cr.n);
+      const keptLongEnough = r.t - (s.last_breach ?? r.t) >= rule.keep_firing_for_ms;
+      if (clearedLongEnough && keptLongEnough) {
+        emit('firing', 'resolved');
+        Object.assign(s, resetEpisode());
+      }
+      break;
+    }
+  }
+  return { state: s, transitions: out };
+}
+
+function resetEpisode(): Partial<RuleState> {
+  return {
+    phase: 'inactive',
+    since: null,
+    clear_since: null,
+    last_breach: null,
+    window: [],
+    clear_window: [],
+    notified: null,
+    notified_at: null,
+  };
+}
+
+/** A periodic re-send of a firing alert is due at rule time t. */
+export function resendDue(rule: Lifecycle, s: RuleState, t: number): boolean {
+  return (
+    s.phase === 'firing' &&
+    s.notified === 'firing' &&
+    rule.resend_interval_ms !== null &&
+    s.notified_at !== null &&
+    t - s.notified_at >= rule.resend_interval_ms
+  );
+}

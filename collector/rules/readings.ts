@@ -1,0 +1,144 @@
+// Turns an observation into a reading for one rule: the value of the rule's field, whether
+// it breaches, whether it is inside the inner clear threshold, and a one-line reason.
+import type { Band, MetricsMessage } from '../../shared/schema/index.ts';
+import { scalarMeasure, type ScalarMeasure } from '../../shared/measures/types.ts';
+import type { Reading } from './lifecycle.ts';
+import type { DeviceState, LimitField, SilentRule, ThresholdRule } from './types.ts';
+
+const INFINITE_NOTE = /∞|inf|singular/i;
+
+/**
+ * True when `measure` is null because it is +∞. The agent notes why a measure is null in
+ * measures.notes, keyed by field (renyi is keyed 'renyi' or 'renyi.0.5'); a degenerate
+ * 'non-finite' summary counts too.
+ */
+export function measureIsInfinite(m: MetricsMessage, measure: ScalarMeasure): boolean {
+  const notes = m.measures?.notes ?? {};
+  const keys = [measure, measure.replace(/_(\d)_(\d)$/, '.$1.$2'), measure.replace(/_.*$/, '')];
+  if (measure.startsWith('renyi_')) keys.push(`renyi.${measure.slice(6).replace('_', '.')}`);
+  return keys.some((k) => INFINITE_NOTE.test(notes[k] ?? ''));
+}
+
+/** The value of a rule field; +Infinity for a measure that is +∞; null when unknown. */
+export function fieldValue(m: MetricsMessage, field: ThresholdRule['field']): number | null {
+  switch (field) {
+    case 'band_value': {
+      if (m.band_value !== null) return m.band_value;
+      return m.band && measureIsInfinite(m, m.band.measure) ? Infinity : null;
+    }
+    case 'drift':
+      return m.drift;
+    case 'drift_mean':
+      return m.drift_mean ?? null;
+    case 'recon_mean':
+      return m.recon?.mean ?? null;
+    default: {
+      const measure = field.slice('measures.'.length) as ScalarMeasure;
+      if (!m.measures) return null;
+      const v = scalarMeasure(m.measures, measure);
+      if (v !== null) return v;
+      return measureIsInfinite(m, measure) ? Infinity : null;
+    }
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '+∞';
+}
+
+export const DEFAULT_CLEAR_FRACTION = 0.8;
+
+const LIMIT_FIELDS: Partial<Record<ThresholdRule['field'], LimitField>> = {
+  drift: 'drift',
+  drift_mean: 'drift_mean',
+  recon_mean: 'recon_mean',
+};
+
+/** The limit the agent published for a rule field (threshold: device), or null. */
+export function deviceLimit(m: MetricsMessage, field: ThresholdRule['field']): number | null {
+  const f = LIMIT_FIELDS[field];
+  return (f && m.limits?.[f]) ?? null;
+}
+
+/**
+ * Thresholds of a rule: [fire, clear]; null without a band ('band') or without a published
+ * limit ('device'): the rule then has no reading, which is neither a breach nor a recovery.
+ */
+export function thresholds(
+  rule: ThresholdRule,
+  band: Band | null,
+  limit: number | null = null,
+): [number, number] | null {
+  if (rule.threshold === 'band') {
+    if (!band) return null;
+    const margin = rule.clear_margin * (band.high - band.low);
+    return rule.op === 'above' ? [band.high, band.high - margin] : [band.low, band.low + margin];
+  }
+  if (rule.threshold === 'device') {
+    if (limit === null) return null;
+    const f = rule.clear_fraction ?? DEFAULT_CLEAR_FRACTION;
+    return [limit, rule.op === 'above' ? limit * f : limit / f];
+  }
+  return [rule.threshold, rule.clear_threshold ?? rule.threshold];
+}
+
+/** A threshold rule's reading of one metrics message; null when it cannot be judged. */
+export function thresholdReading(
+  rule: ThresholdRule,
+  m: MetricsMessage,
+  band: Band | null,
+): Reading | null {
+  // Warm-up snapshots describe a baseline being learnt, not a model to judge.
+  if (m.phase === 'warmup') return null;
+  const v = fieldValue(m, rule.field);
+  if (v === null) return null;
+  const th = thresholds(
+    rule,
+    band,
+    rule.threshold === 'device' ? deviceLimit(m, rule.field) : null,
+  );
+  if (th === null) return null;
+  const [fire, clearAt] = th;
+  const above = rule.op === 'above';
+  const breach = above ? v > fire : v < fire;
+  const clear = !breach && (above ? v <= clearAt : v >= clearAt);
+  const label = rule.field === 'band_value' && band ? band.measure : rule.field;
+  const edge =
+    rule.threshold === 'band'
+      ? `band ${above ? 'high' : 'low'} ${fmt(fire)}`
+      : rule.threshold === 'device'
+        ? `device limit ${fmt(fire)}`
+        : fmt(fire);
+  const reason = breach
+    ? `${label} = ${fmt(v)} ${above ? 'above' : 'below'} ${edge}${v === Infinity ? ' (collapse)' : ''}`
+    : `${label} = ${fmt(v)} within ${edge}`;
+  return { t: m.window_end, breach, clear, value: v, reason, boot: m.boot, seq: m.seq };
+}
+
+/** The silent rule's reading at wall time `now`, or null before anything was heard. */
+export function silentReading(
+  rule: SilentRule,
+  d: DeviceState,
+  now: number,
+  staleFrom: number | undefined,
+): Reading | null {
+  const periodS = d.publish_period_s ?? rule.default_period_s;
+  const limitMs = rule.periods * periodS * 1000;
+  const offline =
+    d.status === 'offline' &&
+    (d.last_metrics_wall === null ||
+      (d.status_wall !== null && d.last_metrics_wall <= d.status_wall));
+  const heard = d.last_metrics_wall ?? d.status_wall;
+  if (heard === null) return null;
+  const ref = Math.max(heard, staleFrom ?? -Infinity);
+  const quietMs = now - ref;
+  const stale = quietMs > limitMs;
+  const breach = offline || stale;
+  const reason = offline
+    ? 'device reported offline'
+    : stale
+      ? `no metrics for ${Math.round(quietMs / 1000)} s (${rule.periods} × ${periodS} s period)`
+      : 'metrics arriving';
+  const value = d.last_metrics_wall === null ? null : (now - d.last_metrics_wall) / 1000;
+  return { t: now, breach, clear: !breach, value, reason, boot: null, seq: null };
+}

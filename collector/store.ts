@@ -1,0 +1,327 @@
+// SQLite persistence (better-sqlite3, WAL). Device state, rule state, what was notified and
+// the dedupe high-water marks are written in the same transaction as the ingest, so a
+// restart resumes `for` timers and firing alerts without losing or repeating a notification.
+// Alerts go through an outbox: inserted unpublished in that transaction, marked once the
+// broker acknowledged them, re-sent at start if a crash came in between.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { UserError } from '../shared/errors.ts';
+import type { AlertMessage, MetricsMessage } from '../shared/schema/index.ts';
+import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
+import type { DeviceState, Silence } from './rules/types.ts';
+
+export interface SeenMark {
+  hwm: number;
+  /** seqs in (hwm − window, hwm] already accepted */
+  recent: number[];
+}
+
+export interface HistoryPoint {
+  t: number;
+  band_value: number | null;
+  drift: number | null;
+  recon_mean: number | null;
+  measures: Record<string, number | null>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS devices (
+  fleet TEXT NOT NULL, device TEXT NOT NULL, state TEXT NOT NULL, last_metrics TEXT,
+  PRIMARY KEY (fleet, device));
+CREATE TABLE IF NOT EXISTS seen (
+  fleet TEXT NOT NULL, device TEXT NOT NULL, boot TEXT NOT NULL, hwm INTEGER NOT NULL,
+  recent TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (fleet, device, boot));
+CREATE TABLE IF NOT EXISTS history (
+  fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
+  recon_mean REAL, measures TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS history_device_t ON history (fleet, device, t);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, fleet TEXT NOT NULL, device TEXT NOT NULL, rule TEXT NOT NULL,
+  state TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0,
+  origin TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS alerts_unpublished ON alerts (published) WHERE published = 0;
+CREATE TABLE IF NOT EXISTS silences (
+  id TEXT PRIMARY KEY, matchers TEXT NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,
+  comment TEXT NOT NULL, created_at INTEGER NOT NULL);
+`;
+
+/** Opens the collector database; a locked or corrupt file is a UserError naming the file. */
+export function openDatabase(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: 2000 });
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a power cut may lose the last commits but never corrupts the file.
+    db.pragma('synchronous = NORMAL');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw Object.assign(new Error(String(check)), { code: 'SQLITE_CORRUPT' });
+    db.exec('BEGIN IMMEDIATE; COMMIT');
+    db.exec(SCHEMA);
+    return db;
+  } catch (e) {
+    db?.close();
+    const code = (e as { code?: string }).code ?? '';
+    const why =
+      code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+        ? 'is locked by another process (is another collector using it?)'
+        : code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')
+          ? 'is not a valid SQLite database or is corrupt; move it aside to start fresh'
+          : `cannot be opened: ${(e as Error).message}`;
+    throw new UserError(`database file ${path} ${why}`, 'db');
+  }
+}
+
+export class Store {
+  private readonly s;
+  // built once: better-sqlite3 compiles BEGIN/COMMIT for each wrapper it creates
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  /**
+   * @param origin who inserts alerts: at start a collector re-sends only its own unpublished
+   * alerts, not those another collector sharing the file has in flight
+   */
+  constructor(
+    readonly db: Database.Database,
+    readonly origin = '',
+  ) {
+    this.tx = db.transaction((fn: () => unknown) => fn());
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      saveDevice: p(`INSERT INTO devices (fleet, device, state, last_metrics) VALUES (?, ?, ?, ?)
+        ON CONFLICT (fleet, device) DO UPDATE SET state = excluded.state,
+        last_metrics = COALESCE(excluded.last_metrics, devices.last_metrics)`),
+      devices: p('SELECT state, last_metrics FROM devices'),
+      device: p('SELECT state, last_metrics FROM devices WHERE fleet = ? AND device = ?'),
+      seenOne: p('SELECT hwm, recent FROM seen WHERE fleet = ? AND device = ? AND boot = ?'),
+      saveSeen:
+        p(`INSERT INTO seen (fleet, device, boot, hwm, recent, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (fleet, device, boot) DO UPDATE SET hwm = excluded.hwm, recent = excluded.recent,
+        updated_at = excluded.updated_at`),
+      seen: p('SELECT fleet, device, boot, hwm, recent FROM seen'),
+      history: p(`INSERT INTO history (fleet, device, t, band_value, drift, recon_mean, measures)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      historyChunk:
+        p(`INSERT INTO history (fleet, device, t, band_value, drift, recon_mean, measures)
+        VALUES ${Array(HISTORY_CHUNK).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
+      readHistory: p(`SELECT t, band_value, drift, recon_mean, measures FROM history
+        WHERE fleet = ? AND device = ? ORDER BY t DESC LIMIT ?`),
+      insertAlert: p(
+        'INSERT INTO alerts (fleet, device, rule, state, payload, origin) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      markPublished: p('UPDATE alerts SET published = 1 WHERE id = ?'),
+      unpublished: p(
+        'SELECT id, payload FROM alerts WHERE published = 0 AND origin = ? ORDER BY id',
+      ),
+      recentAlerts: p('SELECT payload FROM alerts ORDER BY id DESC LIMIT ?'),
+      silences: p('SELECT * FROM silences ORDER BY starts_at'),
+      addSilence: p(`INSERT INTO silences (id, matchers, starts_at, ends_at, comment, created_at)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      expireSilence: p('UPDATE silences SET ends_at = MIN(ends_at, ?) WHERE id = ?'),
+    };
+  }
+
+  static open(path: string, origin = ''): Store {
+    return new Store(openDatabase(path), origin);
+  }
+
+  /** BEGIN IMMEDIATE: collectors sharing the file serialize their read-modify-write. */
+  transaction<T>(fn: () => T): T {
+    return this.tx.immediate(fn) as T;
+  }
+
+  loadDevice(
+    fleet: string,
+    device: string,
+  ): { state: DeviceState; last: MetricsMessage | null } | undefined {
+    const r = this.s.device.get(fleet, device) as
+      { state: string; last_metrics: string | null } | undefined;
+    if (!r) return undefined;
+    return {
+      state: JSON.parse(r.state) as DeviceState,
+      last: r.last_metrics ? (JSON.parse(r.last_metrics) as MetricsMessage) : null,
+    };
+  }
+
+  getSeen(fleet: string, device: string, boot: string): SeenMark | undefined {
+    const r = this.s.seenOne.get(fleet, device, boot) as
+      { hwm: number; recent: string } | undefined;
+    return r ? { hwm: r.hwm, recent: JSON.parse(r.recent) as number[] } : undefined;
+  }
+
+  loadDevices(): { state: DeviceState; last: MetricsMessage | null }[] {
+    return (this.s.devices.all() as { state: string; last_metrics: string | null }[]).map((r) => ({
+      state: JSON.parse(r.state) as DeviceState,
+      last: r.last_metrics ? (JSON.parse(r.last_metrics) as MetricsMessage) : null,
+    }));
+  }
+
+  saveDevice(state: DeviceState, last: MetricsMessage | null): void {
+    this.s.saveDevice.run(
+      state.fleet,
+      state.device,
+      JSON.stringify(state),
+      last ? JSON.stringify(last) : null,
+    );
+  }
+
+  loadSeen(): Map<string, SeenMark> {
+    const out = new Map<string, SeenMark>();
+    for (const r of this.s.seen.all() as {
+      fleet: string;
+      device: string;
+      boot: string;
+      hwm: number;
+      recent: string;
+    }[]) {
+      out.set(seenKey(r.fleet, r.device, r.boot), {
+        hwm: r.hwm,
+        recent: JSON.parse(r.recent) as number[],
+      });
+    }
+    return out;
+  }
+
+  saveSeen(fleet: string, device: string, boot: string, mark: SeenMark, now: number): void {
+    this.s.saveSeen.run(fleet, device, boot, mark.hwm, JSON.stringify(mark.recent), now);
+  }
+
+  addHistory(m: MetricsMessage): void {
+    this.s.history.run(...historyRow(m));
+  }
+
+  /** Inserts history rows, HISTORY_CHUNK per statement (one statement per row costs more). */
+  addHistoryRows(ms: readonly MetricsMessage[]): void {
+    let i = 0;
+    for (; i + HISTORY_CHUNK <= ms.length; i += HISTORY_CHUNK) {
+      const args: unknown[] = [];
+      for (let j = i; j < i + HISTORY_CHUNK; j++) args.push(...historyRow(ms[j]!));
+      this.s.historyChunk.run(args);
+    }
+    for (; i < ms.length; i++) this.addHistory(ms[i]!);
+  }
+
+  history(fleet: string, device: string, limit: number): HistoryPoint[] {
+    const rows = this.s.readHistory.all(fleet, device, limit) as (Omit<HistoryPoint, 'measures'> & {
+      measures: string;
+    })[];
+    return rows
+      .reverse()
+      .map((r) => ({ ...r, measures: JSON.parse(r.measures) as Record<string, number | null> }));
+  }
+
+  /** Inserts an alert into the outbox; returns its id. */
+  addAlert(a: AlertMessage): number {
+    return Number(
+      this.s.insertAlert.run(a.fleet, a.device, a.rule, a.state, JSON.stringify(a), this.origin)
+        .lastInsertRowid,
+    );
+  }
+
+  markPublished(id: number): void {
+    this.s.markPublished.run(id);
+  }
+
+  unpublishedAlerts(): { id: number; alert: AlertMessage }[] {
+    return (this.s.unpublished.all(this.origin) as { id: number; payload: string }[]).map((r) => ({
+      id: r.id,
+      alert: JSON.parse(r.payload) as AlertMessage,
+    }));
+  }
+
+  recentAlerts(limit: number): AlertMessage[] {
+    return (this.s.recentAlerts.all(limit) as { payload: string }[]).map(
+      (r) => JSON.parse(r.payload) as AlertMessage,
+    );
+  }
+
+  silences(): Silence[] {
+    return (this.s.silences.all() as (Omit<Silence, 'matchers'> & { matchers: string })[]).map(
+      (r) => ({
+        ...r,
+        matchers: JSON.parse(r.matchers) as Silence['matchers'],
+      }),
+    );
+  }
+
+  addSilence(s: Silence): void {
+    this.s.addSilence.run(
+      s.id,
+      JSON.stringify(s.matchers),
+      s.starts_at,
+      s.ends_at,
+      s.comment,
+      s.created_at,
+    );
+  }
+
+  /** Ends a silence now; false when no such id. */
+  expireSilence(id: string, now: number): boolean {
+    return this.s.expireSilence.run(now, id).changes > 0;
+  }
+
+  /**
+   * Retention: per device at most `points` history rows and none older than `maxAgeMs`
+   * before its newest; alerts beyond `alerts` (published ones only);
+   * dedupe marks of boots not heard from within `maxAgeMs`; silences that ended that long ago.
+   */
+  prune(now: number, points: number, maxAgeMs: number, alerts: number): void {
+    const cutoff = now - maxAgeMs;
+    this.transaction(() => {
+      // age in data time, against each device's newest point: a replay of old data keeps its history
+      this.db
+        .prepare(
+          `DELETE FROM history WHERE t < (SELECT MAX(h.t) FROM history h
+           WHERE h.fleet = history.fleet AND h.device = history.device) - ?`,
+        )
+        .run(maxAgeMs);
+      this.db
+        .prepare(
+          `DELETE FROM history WHERE rowid IN (SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER
+           (PARTITION BY fleet, device ORDER BY t DESC) AS rn FROM history) WHERE rn > ?)`,
+        )
+        .run(points);
+      this.db
+        .prepare(
+          'DELETE FROM alerts WHERE published = 1 AND id <= (SELECT MAX(id) FROM alerts) - ?',
+        )
+        .run(alerts);
+      this.db.prepare('DELETE FROM seen WHERE updated_at < ?').run(cutoff);
+      this.db.prepare('DELETE FROM silences WHERE ends_at < ?').run(cutoff);
+    });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+const HISTORY_CHUNK = 32;
+const NULL_MEASURES = JSON.stringify(Object.fromEntries(SCALAR_MEASURES.map((k) => [k, null])));
+
+function historyRow(m: MetricsMessage): unknown[] {
+  let measures = NULL_MEASURES;
+  if (m.measures) {
+    const o: Record<string, number | null> = {};
+    for (const k of SCALAR_MEASURES) o[k] = scalarMeasure(m.measures, k);
+    measures = JSON.stringify(o);
+  }
+  return [m.fleet, m.device, m.window_end, m.band_value, m.drift, m.recon?.mean ?? null, measures];
+}
+
+export function seenKey(fleet: string, device: string, boot: string): string {
+  return `${fleet}\u0000${device}\u0000${boot}`;
+}
+
+/** Dedupe on (device, boot, seq) with a window for late, out-of-order delivery. */
+export function checkSeen(mark: SeenMark | undefined, seq: number, window: number): boolean {
+  if (!mark || seq > mark.hwm) return false;
+  if (seq <= mark.hwm - window) return true;
+  return mark.recent.includes(seq);
+}
+
+export function markSeen(mark: SeenMark | undefined, seq: number, window: number): SeenMark {
+  const hwm = Math.max(mark?.hwm ?? seq, seq);
+  const recent = [...(mark?.recent ?? []), seq].filter((s) => s > hwm - window);
+  return { hwm, recent };
+}

@@ -1,0 +1,120 @@
+// What one ingest transaction writes, and when. Per message the collector used to upsert the
+// whole device row (state + last metrics as JSON), the dedupe mark and a history row: three
+// statements and two JSON documents per message, most of the commit's pages. Now:
+//   - a device row is written in the message's transaction only when its rule state moved
+//     (phase, episode start, clear timer, what was notified, the N-of-M windows) or on a
+//     status message; otherwise it is marked dirty and written by the periodic snapshot;
+//   - dedupe marks are written once per (device, boot) per transaction, at its end;
+//   - history rows are inserted at the end of the transaction, several per statement.
+// Everything a restart needs to neither lose nor repeat a notification (rule state, what was
+// notified, dedupe marks, outbox rows) still commits with the message. What a crash can lose
+// is the display state since the last snapshot: last metrics, band value, forecast trend.
+import type { MetricsMessage } from '../shared/schema/index.ts';
+import type { DeviceState, Rule, RuleState } from './rules/types.ts';
+import type { SeenMark, Store } from './store.ts';
+
+export interface DeviceEntry {
+  state: DeviceState;
+  last: MetricsMessage | null;
+}
+
+function sameWindow(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return (a?.length ?? 0) === 0 && (b?.length ?? 0) === 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameRule(a: RuleState | undefined, b: RuleState | undefined, rule: Rule): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.phase === b.phase &&
+    a.since === b.since &&
+    a.clear_since === b.clear_since &&
+    // the last breach only decides anything with keep_firing_for
+    (rule.keep_firing_for_ms === 0 || a.last_breach === b.last_breach) &&
+    a.notified === b.notified &&
+    a.notified_at === b.notified_at &&
+    sameWindow(a.window, b.window) &&
+    sameWindow(a.clear_window, b.clear_window)
+  );
+}
+
+/**
+ * True when the lifecycle-relevant rule state differs: what a restart must resume exactly.
+ * Not compared: the newest reading's time, value, reason and seq (display; a stale time
+ * after a crash only means a late message within the lost span is not recognised as late).
+ */
+export function rulesChanged(
+  prev: DeviceState,
+  next: DeviceState,
+  rules: readonly Rule[],
+): boolean {
+  for (const r of rules) if (!sameRule(prev.rules[r.name], next.rules[r.name], r)) return true;
+  return false;
+}
+
+export class BatchWriter {
+  private readonly seen = new Map<
+    string,
+    { fleet: string; device: string; boot: string; mark: SeenMark }
+  >();
+  private history: MetricsMessage[] = [];
+  /** devices whose row in SQLite is behind memory, by key */
+  readonly dirty = new Set<string>();
+
+  constructor(
+    private readonly store: Store,
+    /** write every device change at once (collectors sharing the file re-read it) */
+    private readonly writeThrough: boolean,
+  ) {}
+
+  seenMark(
+    key: string,
+    fleet: string,
+    device: string,
+    boot: string,
+    mark: SeenMark,
+    now: number,
+  ): void {
+    if (this.writeThrough) this.store.saveSeen(fleet, device, boot, mark, now);
+    else this.seen.set(key, { fleet, device, boot, mark });
+  }
+
+  addHistory(m: MetricsMessage): void {
+    this.history.push(m);
+  }
+
+  /** A device changed in memory; `durable`: its row must be in this transaction. */
+  device(key: string, entry: DeviceEntry, durable: boolean): void {
+    if (durable || this.writeThrough) {
+      this.store.saveDevice(entry.state, entry.last);
+      this.dirty.delete(key);
+    } else {
+      this.dirty.add(key);
+    }
+  }
+
+  /** End of an ingest transaction (inside it): dedupe marks and history rows. */
+  endBatch(now: number): void {
+    for (const s of this.seen.values()) this.store.saveSeen(s.fleet, s.device, s.boot, s.mark, now);
+    this.seen.clear();
+    if (this.history.length) this.store.addHistoryRows(this.history);
+    this.history = [];
+  }
+
+  /** Writes every dirty device (inside a transaction): the periodic snapshot and at stop. */
+  snapshot(lookup: (key: string) => DeviceEntry | undefined): number {
+    let n = 0;
+    for (const key of this.dirty) {
+      const e = lookup(key);
+      if (e) {
+        this.store.saveDevice(e.state, e.last);
+        n++;
+      }
+    }
+    this.dirty.clear();
+    return n;
+  }
+}

@@ -1,0 +1,280 @@
+// `redband demo`: the embedded broker and the collector, then a fleet of simulated agents
+// with scheduled incidents, each a separate process running its own firmware config.
+// Consumers start first (collector, live view), producers last; stop runs in reverse.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { UserError } from '../shared/errors.ts';
+import {
+  decodeAlert,
+  decodeMetrics,
+  decodeStatus,
+  parseDeviceTopic,
+} from '../shared/schema/index.ts';
+import { writeDeviceConfig, SKAB_REPLAY } from './configs.ts';
+import { applyViewEvent, initialView, type ViewState } from './live-view.ts';
+import { planDemoFleet, type DemoDevice } from './plan.ts';
+import { choosePort } from './ports.ts';
+import {
+  freeze,
+  spawnNodeScript,
+  spawnRedband,
+  stopProcess,
+  thaw,
+  type ManagedProcess,
+} from './processes.ts';
+import { existsSync } from 'node:fs';
+
+export interface DemoOptions {
+  devices: number;
+  seed: number;
+  /** stop by itself after this many seconds; null = until stopped */
+  durationS: number | null;
+  skab: boolean;
+  /** an external broker URL; null = the collector's embedded broker */
+  broker: string | null;
+  httpPort: number;
+  mqttPort: number;
+  runDir: string;
+  fleet: string;
+  faultStartS: number;
+  faultDurationS: number;
+  skabSpeed: number;
+  /** simulated data runs this many times faster than real time (rules run on data time) */
+  speed: number;
+  /** run these devices from the esbuild agent bundle instead of the CLI */
+  bundle: { script: string; devices: string[] } | null;
+}
+
+export const DEMO_OPTION_DEFAULTS: DemoOptions = {
+  devices: 6,
+  seed: 7,
+  durationS: null,
+  skab: false,
+  broker: null,
+  httpPort: 8080,
+  mqttPort: 1883,
+  runDir: '.redband/demo',
+  fleet: 'demo',
+  faultStartS: 90,
+  faultDurationS: 60,
+  skabSpeed: 10,
+  speed: 1,
+  bundle: null,
+};
+
+export interface DemoHandle {
+  fleet: DemoDevice[];
+  dashboardUrl: string;
+  brokerUrl: string;
+  view: ViewState;
+  /** called after every message the view applied */
+  onUpdate: (listener: (event: DemoEvent) => void) => void;
+  /** resolves when the demo has stopped (duration over, or stop() called) */
+  finished: Promise<void>;
+  /** Stops agents first, then the collector. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export type DemoEvent =
+  | {
+      kind: 'message';
+      topicKind: 'metrics' | 'status' | 'alerts';
+      device: string;
+      /** data time span of a metrics message */
+      window?: { start: number; end: number };
+    }
+  | { kind: 'process-exit'; name: string; code: number | null; signal: string | null }
+  | { kind: 'incident'; device: string; what: string };
+
+export async function startDemo(partial: Partial<DemoOptions> = {}): Promise<DemoHandle> {
+  const o: DemoOptions = { ...DEMO_OPTION_DEFAULTS, ...partial };
+  if (o.skab && !existsSync(SKAB_REPLAY)) {
+    throw new UserError(`--skab needs the SKAB data set at ${SKAB_REPLAY}, which is missing`);
+  }
+  const fleet = planDemoFleet({
+    devices: o.devices,
+    seed: o.seed,
+    skab: o.skab,
+    faultStartS: o.faultStartS,
+    faultDurationS: o.faultDurationS,
+  });
+  rmSync(o.runDir, { recursive: true, force: true });
+  mkdirSync(o.runDir, { recursive: true });
+
+  const httpPort = await choosePort(o.httpPort);
+  const mqttPort = o.broker ? 0 : await choosePort(o.mqttPort);
+  const brokerUrl = o.broker ?? `mqtt://127.0.0.1:${mqttPort}`;
+  const dashboardUrl = `http://127.0.0.1:${httpPort}/`;
+  const listeners: ((e: DemoEvent) => void)[] = [];
+  const emit = (e: DemoEvent) => listeners.forEach((l) => l(e));
+
+  const processes: ManagedProcess[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let view: MqttClient | null = null;
+  let stopping: Promise<void> | null = null;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((r) => (resolveFinished = r));
+
+  const stop = () => {
+    stopping ??= (async () => {
+      timers.forEach(clearTimeout);
+      const agents = processes.filter((p) => p.name !== 'collector');
+      await Promise.all(agents.map((p) => stopProcess(p)));
+      const collector = processes.find((p) => p.name === 'collector');
+      if (collector) await stopProcess(collector, 10_000);
+      await view?.endAsync(true).catch(() => undefined);
+      resolveFinished();
+    })();
+    return stopping;
+  };
+
+  /**
+   * The freeze is scheduled in the device's data time: from its first metrics message, not
+   * from the process start, since a loaded machine may take seconds to start an agent.
+   */
+  const scheduleFreeze = (d: DemoDevice, agent: ManagedProcess) => {
+    if (d.incident?.kind !== 'freeze') return;
+    const { start_s, duration_s } = d.incident;
+    let scheduled = false;
+    listeners.push((e) => {
+      if (scheduled || e.kind !== 'message' || e.device !== d.device || !e.window) return;
+      scheduled = true;
+      const dataAhead = e.window.start + start_s * 1000 - e.window.end;
+      const freezeIn = Math.max(0, dataAhead / o.speed);
+      timers.push(
+        setTimeout(() => {
+          freeze(agent);
+          emit({ kind: 'incident', device: d.device, what: 'agent frozen (SIGSTOP)' });
+        }, freezeIn),
+        setTimeout(
+          () => {
+            thaw(agent);
+            emit({ kind: 'incident', device: d.device, what: 'agent resumed (SIGCONT)' });
+          },
+          freezeIn + (duration_s * 1000) / o.speed,
+        ),
+      );
+    });
+  };
+
+  try {
+    const collector = spawnRedband(
+      'collector',
+      [
+        'collector',
+        '--db',
+        join(o.runDir, 'collector.db'),
+        '--port',
+        String(httpPort),
+        ...(o.broker ? ['--broker', o.broker] : ['--mqtt-port', String(mqttPort)]),
+      ],
+      join(o.runDir, 'collector.log'),
+    );
+    processes.push(collector);
+    watchExit(collector, emit);
+    await waitForHttp(`${dashboardUrl}api/fleet`, collector, 60_000);
+
+    const state = initialView(
+      fleet.map((d) => ({ device: d.device, role: d.role, runtime: d.runtime })),
+    );
+    view = await connectView(brokerUrl, o.fleet, state, emit);
+
+    for (const d of fleet) {
+      const configFile = writeDeviceConfig(d, {
+        fleet: o.fleet,
+        brokerUrl,
+        runDir: o.runDir,
+        skabSpeed: o.skabSpeed,
+        simSpeed: o.speed,
+      });
+      const logFile = join(o.runDir, `${d.device}.log`);
+      const agent = o.bundle?.devices.includes(d.device)
+        ? spawnNodeScript(d.device, o.bundle.script, ['--config', configFile], logFile)
+        : spawnRedband(d.device, ['agent', '--config', configFile], logFile);
+      processes.push(agent);
+      watchExit(agent, emit);
+      if (d.incident?.kind === 'freeze') scheduleFreeze(d, agent);
+    }
+    if (o.durationS !== null) timers.push(setTimeout(() => void stop(), o.durationS * 1000));
+    return {
+      fleet,
+      dashboardUrl,
+      brokerUrl,
+      view: state,
+      onUpdate: (l) => listeners.push(l),
+      finished,
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function watchExit(p: ManagedProcess, emit: (e: DemoEvent) => void): void {
+  p.child.on('exit', (code, signal) => emit({ kind: 'process-exit', name: p.name, code, signal }));
+}
+
+async function waitForHttp(url: string, p: ManagedProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (p.exit) {
+      throw new UserError(
+        `the collector exited (${p.exit.code ?? p.exit.signal}) before it was ready:\n${tail(p.logFile)}`,
+      );
+    }
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new UserError(
+    `the collector did not answer ${url} within ${timeoutMs / 1000} s:\n${tail(p.logFile)}`,
+  );
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function connectView(
+  url: string,
+  fleet: string,
+  state: ViewState,
+  emit: (e: DemoEvent) => void,
+): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, {
+    clientId: `redband-demo-view-${process.pid}`,
+    reconnectPeriod: 1000,
+  });
+  await client.subscribeAsync(`redband/v1/${fleet}/+/+`, { qos: 1 });
+  client.on('message', (topic, payload) => {
+    const parsed = parseDeviceTopic(topic);
+    if (!parsed) return;
+    const receivedAt = Date.now();
+    if (parsed.kind === 'metrics') {
+      const d = decodeMetrics(payload);
+      if (!d.ok) return;
+      applyViewEvent(state, { kind: 'metrics', message: d.value, receivedAt });
+      const window = { start: d.value.window_start, end: d.value.window_end };
+      emit({ kind: 'message', topicKind: 'metrics', device: parsed.device, window });
+      return;
+    } else if (parsed.kind === 'status') {
+      const d = decodeStatus(payload);
+      if (d.ok) applyViewEvent(state, { kind: 'status', message: d.value, receivedAt });
+    } else {
+      const d = decodeAlert(payload);
+      if (d.ok) applyViewEvent(state, { kind: 'alert', message: d.value, receivedAt });
+    }
+    emit({ kind: 'message', topicKind: parsed.kind, device: parsed.device });
+  });
+  return client;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Bundles the edge agent (agent/main.ts) into one ESM file, dist/redband-agent.mjs, so a
+// device needs Node and three native/runtime packages (kept external: they ship binaries or
+// .wasm files a bundler cannot inline), not the repository and its tooling.
+import { build } from 'esbuild';
+import { statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outfile = join(root, 'dist', 'redband-agent.mjs');
+
+const result = await build({
+  entryPoints: [join(root, 'agent', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['onnxruntime-node', 'onnxruntime-web', 'better-sqlite3'],
+  // CommonJS dependencies (pino, mqtt, commander) call require() for Node built-ins, which
+  // an ESM file does not have: give the bundle one.
+  banner: {
+    js: "import { createRequire as __redbandCreateRequire } from 'node:module';\nconst require = __redbandCreateRequire(import.meta.url);",
+  },
+  minify: true,
+  sourcemap: 'external',
+  legalComments: 'external',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const bytes = statSync(outfile).size;
+const inputs = Object.keys(result.metafile.inputs).length;
+process.stdout.write(
+  `${relative(process.cwd(), outfile)}: ${(bytes / 1024).toFixed(1)} KiB (${bytes} bytes) from ${inputs} modules; ` +
+    'external: onnxruntime-node, onnxruntime-web, better-sqlite3\n',
+);

@@ -1,0 +1,29 @@
+// The message schemas the agent and the collector share, and their decoders.
+import { alertSchema, ALERT_SCHEMA, ALERT_VERSION, type AlertMessage } from './alert.ts';
+import { decodePayload, type Decoded, type DecodeOptions } from './decode.ts';
+import { metricsSchema, METRICS_SCHEMA, METRICS_VERSION, type MetricsMessage } from './metrics.ts';
+import { statusSchema, STATUS_SCHEMA, STATUS_VERSION, type StatusMessage } from './status.ts';
+
+export * from './alert.ts';
+export * from './common.ts';
+export * from './decode.ts';
+export * from './measures.ts';
+export * from './metrics.ts';
+export * from './status.ts';
+export * from './topics.ts';
+
+export const decodeMetrics = (p: Uint8Array | string, o?: DecodeOptions): Decoded<MetricsMessage> =>
+  decodePayload(metricsSchema, { name: METRICS_SCHEMA, version: METRICS_VERSION }, p, o);
+
+export const decodeStatus = (p: Uint8Array | string, o?: DecodeOptions): Decoded<StatusMessage> =>
+  decodePayload(statusSchema, { name: STATUS_SCHEMA, version: STATUS_VERSION }, p, o);
+
+export const decodeAlert = (p: Uint8Array | string, o?: DecodeOptions): Decoded<AlertMessage> =>
+  decodePayload(alertSchema, { name: ALERT_SCHEMA, version: ALERT_VERSION }, p, o);
+
+/** The schemas exported as JSON Schema files under shared/schemas/ (scripts/export-schemas.ts). */
+export const publishedSchemas = {
+  'redband.metrics.v1': metricsSchema,
+  'redband.status.v1': statusSchema,
+  'redband.alert.v1': alertSchema,
+} as const;

@@ -1,0 +1,79 @@
+// The agent's redundancy snapshot, published on redband/v1/<fleet>/<device>/metrics (QoS 1).
+import { z } from 'zod';
+import { bandSchema, epochMsSchema, topicIdSchema } from './common.ts';
+import { degeneracySchema, measuresSchema } from './measures.ts';
+
+export const METRICS_SCHEMA = 'redband.metrics';
+export const METRICS_VERSION = 1;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const healthSchema = z.strictObject({
+  /** windows produced by the windowing stage since boot */
+  windows_in: z.number().int().nonnegative(),
+  /** windows dropped because inference fell behind (bounded queue) */
+  windows_dropped: z.number().int().nonnegative(),
+  /** windows skipped or imputed because of missing / non-finite samples */
+  windows_bad: z.number().int().nonnegative(),
+  samples_imputed: z.number().int().nonnegative(),
+  inference_ms_p50: finite.nonnegative(),
+  inference_ms_p99: finite.nonnegative(),
+  queue_depth: z.number().int().nonnegative(),
+  rss_bytes: z.number().int().nonnegative(),
+  /** the inference runtime actually in use */
+  backend: z.enum(['node', 'wasm']),
+  /** set when the configured runtime failed and the agent fell back */
+  backend_fallback_reason: z.string().optional(),
+  outbox_depth: z.number().int().nonnegative(),
+  outbox_dropped: z.number().int().nonnegative(),
+});
+
+export const metricsSchema = z.strictObject({
+  schema: z.literal(METRICS_SCHEMA),
+  version: z.literal(METRICS_VERSION),
+  fleet: topicIdSchema,
+  device: topicIdSchema,
+  /** one id per agent start */
+  boot: z.string().min(1).max(64),
+  /** monotonic per boot, from 0 */
+  seq: z.number().int().nonnegative(),
+  /** data time span of the windows behind this snapshot (from the data, not the wall clock) */
+  window_start: epochMsSchema,
+  window_end: epochMsSchema,
+  /** windows summarized since the previous snapshot */
+  windows: z.number().int().nonnegative(),
+  /** 'warmup' until the baseline is frozen */
+  phase: z.enum(['warmup', 'live']),
+  band: bandSchema.nullable(),
+  /** the band measure's current value; null when +∞ or not computable (see measures.notes / degenerate) */
+  band_value: finite.nullable(),
+  measures: measuresSchema.nullable(),
+  degenerate: degeneracySchema.nullable(),
+  /** Gaussian KL of live against baseline; null during warm-up or when not computable (drift_note) */
+  drift: finite.nonnegative().nullable(),
+  drift_note: z.string().optional(),
+  recon: z.strictObject({ mean: finite.nonnegative(), p95: finite.nonnegative() }).nullable(),
+  /**
+   * Level shift of the inputs: the mean term of the Gaussian KL, ½ dᵀΣ₀⁻¹d, of the sliding mean
+   * of the normalized input channels against the warm-up baseline (a Hotelling T² in nats).
+   * Null during warm-up.
+   */
+  drift_mean: finite.nonnegative().nullable().optional(),
+  /**
+   * Alert thresholds this device derived from its own warm-up (held-out part), for rules
+   * configured with `threshold: device`. Absent until the warm-up ends.
+   */
+  limits: z
+    .strictObject({
+      drift: finite.positive().optional(),
+      drift_mean: finite.positive().optional(),
+      recon_mean: finite.positive().optional(),
+    })
+    .nullable()
+    .optional(),
+  health: healthSchema,
+  /** wall-clock publish time, for latency only; rules run on window_end */
+  sent_at: epochMsSchema,
+});
+export type MetricsMessage = z.infer<typeof metricsSchema>;
+export type AgentHealth = z.infer<typeof healthSchema>;

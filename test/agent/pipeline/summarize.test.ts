@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { warmupBand } from '../../../agent/pipeline/band.ts';
+import { PipelineCounters } from '../../../agent/pipeline/counters.ts';
+import { summarize, type Snapshot } from '../../../agent/pipeline/operators/summarize.ts';
+import { Sketches } from '../../../agent/pipeline/sketches.ts';
+import type { InferredBatch } from '../../../agent/pipeline/types.ts';
+import { createRng } from '../../../shared/random.ts';
+import { marbles, recordingRegistry } from './helpers.ts';
+
+const K = 3;
+
+/** n windows of correlated latent vectors, with data times t0, t0+1, … */
+function batch(n: number, t0: number, seed: number): InferredBatch {
+  const rng = createRng(seed);
+  const latent = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) {
+    const f = rng.normal();
+    for (let j = 0; j < K; j++) latent[i * K + j] = f + 0.5 * rng.normal();
+  }
+  return {
+    n,
+    k: K,
+    latent,
+    reconError: Float64Array.from({ length: n }, (_, i) => 0.1 + i / 1000),
+    starts: Float64Array.from({ length: n }, (_, i) => t0 + i),
+    ends: Float64Array.from({ length: n }, (_, i) => t0 + i + 9),
+  };
+}
+
+function run(
+  input: string,
+  batches: Record<string, InferredBatch>,
+  opts: { warmup: number; period: number },
+) {
+  const snaps: Snapshot[] = [];
+  const { registry, errors } = recordingRegistry();
+  marbles().run(({ cold }) => {
+    cold(input, batches)
+      .pipe(
+        summarize(
+          {
+            sketches: new Sketches(K, { kind: 'sliding', size: 64 }),
+            period: opts.period,
+            warmup: opts.warmup,
+            band: null,
+            bandMeasure: 'quadratic',
+            counters: new PipelineCounters(),
+          },
+          registry,
+        ),
+      )
+      .subscribe((s) => snaps.push(s));
+  });
+  expect(errors).toEqual([]);
+  return snaps;
+}
+
+describe('sketch and snapshot stage', () => {
+  it('snapshots every P windows, even when a batch straddles the boundary', () => {
+    const snaps = run(
+      'ab|',
+      { a: batch(25, 0, 1), b: batch(25, 25, 2) },
+      { warmup: 20, period: 10 },
+    );
+    expect(snaps.map((s) => s.windows)).toEqual([10, 10, 10, 10, 10]);
+    expect(snaps.map((s) => [s.window_start, s.window_end])).toEqual([
+      [0, 18],
+      [10, 28],
+      [20, 38],
+      [30, 48],
+      [40, 58],
+    ]);
+  });
+
+  it('is in warm-up (no drift, no band) until W windows, then live with a warm-up band', () => {
+    const snaps = run(
+      'abcd|',
+      { a: batch(30, 0, 1), b: batch(30, 30, 2), c: batch(30, 60, 3), d: batch(30, 90, 4) },
+      {
+        warmup: 60,
+        period: 10,
+      },
+    );
+    const warm = snaps.filter((s) => s.phase === 'warmup');
+    const live = snaps.filter((s) => s.phase === 'live');
+    expect(warm).toHaveLength(6);
+    expect(live).toHaveLength(6);
+    for (const s of warm) {
+      expect(s.band).toBeNull();
+      expect(s.drift).toBeNull();
+      expect(s.drift_note).toMatch(/warm-up/);
+    }
+    const values = warm.map((s) => s.measures!.quadratic);
+    expect(live[0]!.band).toEqual(warmupBand('quadratic', values));
+    for (const s of live) {
+      expect(s.drift).toBeGreaterThanOrEqual(0);
+      expect(s.band_value).toBe(s.measures!.quadratic);
+    }
+  });
+
+  it('publishes the partial last period when the input ends', () => {
+    const snaps = run('a|', { a: batch(25, 0, 1) }, { warmup: 100, period: 10 });
+    expect(snaps.map((s) => s.windows)).toEqual([10, 10, 5]);
+    expect(snaps[2]!.recon!.mean).toBeCloseTo(0.1 + 22 / 1000, 9);
+  });
+
+  it('drops a non-finite latent vector as a bad window', () => {
+    const b = batch(10, 0, 1);
+    b.latent[4] = Number.NaN;
+    const counters = new PipelineCounters();
+    const { registry } = recordingRegistry();
+    const snaps: Snapshot[] = [];
+    marbles().run(({ cold }) => {
+      cold('a|', { a: b })
+        .pipe(
+          summarize(
+            {
+              sketches: new Sketches(K, { kind: 'forgetting', beta: 0.1 }),
+              period: 5,
+              warmup: 0,
+              band: null,
+              bandMeasure: 'tc',
+              counters,
+            },
+            registry,
+          ),
+        )
+        .subscribe((s) => snaps.push(s));
+    });
+    expect(counters.windowsBad).toBe(1);
+    expect(snaps.map((s) => s.windows)).toEqual([5, 4]);
+  });
+});
+
+describe('warm-up band', () => {
+  it('is the median ± max(4·1.4826·MAD, 10 % of |median|)', () => {
+    expect(warmupBand('tc', [1, 2, 3, 4, 100])).toEqual({
+      measure: 'tc',
+      low: 3 - 4 * 1.4826,
+      center: 3,
+      high: 3 + 4 * 1.4826,
+      source: 'warmup',
+    });
+    // no spread: the 10 % floor
+    expect(warmupBand('tc', [2, 2, 2])).toMatchObject({ low: 1.8, center: 2, high: 2.2 });
+    expect(warmupBand('tc', [])).toBeNull();
+  });
+});

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Outbox, type OutboxLimits } from '../../../agent/sinks/mqtt/outbox.ts';
+import { SqliteOutboxStore } from '../../../agent/sinks/mqtt/sqlite-store.ts';
+import { Backoff, TokenBucket } from '../../../agent/sinks/mqtt/backoff.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'redband-outbox-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const roomy: OutboxLimits = { maxMessages: 1000, maxBytes: 1 << 20, maxAgeMs: 3_600_000 };
+
+function open(limits: Partial<OutboxLimits> = {}, clock = () => 0): Outbox {
+  return new Outbox(new SqliteOutboxStore(dir), { ...roomy, ...limits }, clock);
+}
+
+const payloads = (o: Outbox) => o.next(0, 1000).map((r) => r.payload);
+
+describe('outbox (SQLite in a temp dir)', () => {
+  it('keeps append order, and acks remove exactly the acked message', () => {
+    const o = open();
+    const ids = ['a', 'b', 'c', 'd'].map((p) => o.append('t', p));
+    o.ack(ids[1]!);
+    expect(payloads(o)).toEqual(['a', 'c', 'd']);
+    expect(o.next(ids[2]!, 10).map((r) => r.payload)).toEqual(['d']);
+    expect(o.depth).toBe(3);
+    o.close();
+  });
+
+  it('drops the oldest beyond max_messages, and counts them', () => {
+    const o = open({ maxMessages: 3 });
+    for (const p of ['1', '2', '3', '4', '5']) o.append('t', p);
+    expect(payloads(o)).toEqual(['3', '4', '5']);
+    expect(o.dropped).toBe(2);
+    o.close();
+  });
+
+  it('drops the oldest beyond max_bytes (topic + payload)', () => {
+    const o = open({ maxBytes: 30 });
+    for (const p of ['aaaaaaaaa', 'bbbbbbbbb', 'ccccccccc']) o.append('t', p); // 10 bytes each
+    o.append('t', 'ddddddddd');
+    expect(payloads(o)).toEqual(['bbbbbbbbb', 'ccccccccc', 'ddddddddd']);
+    expect(o.dropped).toBe(1);
+    // larger than the whole outbox: refused and counted, nothing else disturbed
+    expect(o.append('t', 'x'.repeat(40))).toBe(-1);
+    expect(o.dropped).toBe(2);
+    expect(o.depth).toBe(3);
+    o.close();
+  });
+
+  it('drops messages older than max_age by the injected clock', () => {
+    let now = 1_000;
+    const o = open({ maxAgeMs: 500 }, () => now);
+    o.append('t', 'old');
+    now = 1_400;
+    o.append('t', 'newer');
+    now = 1_600;
+    expect(payloads(o)).toEqual(['newer']);
+    expect(o.dropped).toBe(1);
+    o.close();
+  });
+
+  it('survives a restart: unsent messages come back first, in order, and new ids follow them', () => {
+    const first = open();
+    const ids = ['s0', 's1', 's2'].map((p) => first.append('t', p));
+    first.ack(ids[0]!);
+    first.close();
+
+    const second = open();
+    expect(payloads(second)).toEqual(['s1', 's2']);
+    const next = second.append('t', 'n0');
+    expect(next).toBeGreaterThan(ids[2]!);
+    // ids keep growing even after the newest rows were deleted (AUTOINCREMENT)
+    second.ack(next);
+    expect(second.append('t', 'n1')).toBeGreaterThan(next);
+    expect(payloads(second)).toEqual(['s1', 's2', 'n1']);
+    second.close();
+  });
+
+  it('close is safe to call twice', () => {
+    const o = open();
+    o.close();
+    expect(() => o.close()).not.toThrow();
+  });
+});
+
+describe('reconnect backoff and send rate', () => {
+  it('grows exponentially up to the cap, with jitter in [d/2, d], and resets', () => {
+    let r = 0;
+    const b = new Backoff({ initialMs: 100, maxMs: 1000, random: () => r });
+    expect([b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([50, 100, 200, 400, 500]);
+    r = 1;
+    expect(b.next()).toBe(1000);
+    b.reset();
+    expect(b.next()).toBe(100);
+  });
+
+  it('token bucket: a burst, then `rate` per second', () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 2, () => now);
+    expect([bucket.take(), bucket.take()]).toEqual([0, 0]);
+    expect(bucket.take()).toBe(100);
+    now = 100;
+    expect(bucket.take()).toBe(0);
+  });
+});

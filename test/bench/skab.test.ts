@@ -1,0 +1,228 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDocument, stringify } from 'yaml';
+import { loadAgentConfig } from '../../agent/config/load.ts';
+import { loadModel } from '../../agent/inference/load.ts';
+import { SKAB_BENCH_CONFIG } from '../../bench/skab/config.ts';
+import { warmupRowsOf } from '../../bench/skab/replay.ts';
+import { runSkabBench } from '../../bench/skab/run.ts';
+import { readSensorCsv } from '../../mae/csv.ts';
+import { exportFitted, fitTable } from '../../mae/pipeline.ts';
+import { confusion, episodeOutcomes, falseAlertStarts, rates } from '../../bench/skab/score.ts';
+
+describe('SKAB scoring arithmetic', () => {
+  // rows before `from` are the warm-up and never count
+  it.each([
+    { labels: [0, 0, 1, 1, 0, 0], alarms: [0, 0, 1, 1, 0, 0], from: 0, want: [2, 0, 0, 4] },
+    { labels: [0, 0, 1, 1, 0, 0], alarms: [1, 1, 0, 1, 1, 0], from: 0, want: [1, 3, 1, 1] },
+    { labels: [0, 0, 1, 1, 0, 0], alarms: [1, 1, 0, 1, 1, 0], from: 2, want: [1, 1, 1, 1] },
+    { labels: [1, 1, 1], alarms: [0, 0, 0], from: 0, want: [0, 0, 3, 0] },
+  ])('confusion $labels vs $alarms from $from', ({ labels, alarms, from, want }) => {
+    const c = confusion(labels, alarms, from);
+    expect([c.tp, c.fp, c.fn, c.tn]).toEqual(want);
+  });
+
+  it.each([
+    // F1 = TP / (TP + (FN + FP)/2), FAR = 100 FP/(FP+TN), MAR = 100 FN/(FN+TP)
+    { c: { tp: 40, fp: 10, fn: 20, tn: 90 }, f1: 40 / 55, far: 10, mar: 100 / 3 },
+    { c: { tp: 0, fp: 0, fn: 0, tn: 5 }, f1: null, far: 0, mar: null },
+    { c: { tp: 3, fp: 0, fn: 0, tn: 0 }, f1: 1, far: null, mar: 0 },
+  ])('rates of $c', ({ c, f1, far, mar }) => {
+    const r = rates(c);
+    if (f1 === null) expect(r.f1).toBeNull();
+    else expect(r.f1).toBeCloseTo(f1, 12);
+    if (far === null) expect(r.far).toBeNull();
+    else expect(r.far).toBeCloseTo(far, 12);
+    if (mar === null) expect(r.mar).toBeNull();
+    else expect(r.mar).toBeCloseTo(mar, 12);
+  });
+
+  it('measures delay, clearing and false alerts in data time', () => {
+    const t = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => s * 1000);
+    const labels = [0, 0, 0, 1, 1, 1, 0, 0, 0, 0];
+    const alarms = [0, 1, 0, 0, 1, 1, 1, 1, 0, 1];
+    expect(episodeOutcomes(labels, alarms, t, 0)).toEqual([
+      { start_ms: 3000, delay_s: 1, clear_s: 3 },
+    ]);
+    expect(falseAlertStarts(labels, alarms, 0)).toBe(2);
+    expect(episodeOutcomes(labels, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], t, 0)[0]!.delay_s).toBeNull();
+  });
+});
+
+/** A SKAB-like CSV: 3 noisy channels at 1 Hz, a level shift of `shift` σ on rows [a, b). */
+function skabCsv(rows: number, seed: number, episode: [number, number] | null, shift = 4): string {
+  let s = seed;
+  const noise = (): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const u = s / 2147483648;
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const v = s / 2147483648;
+    return Math.sqrt(-2 * Math.log(u + 1e-12)) * Math.cos(2 * Math.PI * v);
+  };
+  const head = `datetime;a;b;c${episode ? ';anomaly;changepoint' : ''}`;
+  const lines = [head];
+  const t0 = Date.UTC(2020, 2, 9, 10, 0, 0);
+  for (let r = 0; r < rows; r++) {
+    const time = new Date(t0 + r * 1000).toISOString().replace('T', ' ').slice(0, 19);
+    const on = episode !== null && r >= episode[0] && r < episode[1];
+    const z = noise();
+    const a = 10 + z + (on ? shift : 0);
+    const b = 5 + 0.5 * z + 0.5 * noise() + (on ? shift / 2 : 0);
+    const c = 1 + 0.1 * noise();
+    const cells = [time, a.toFixed(4), b.toFixed(4), c.toFixed(4)];
+    if (episode) cells.push(on ? '1' : '0', r === episode[0] || r === episode[1] - 1 ? '1' : '0');
+    lines.push(cells.join(';'));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The shipped skab-pump.yaml with only what names SKAB's channels and files replaced. */
+function benchConfigFor(dir: string, model: string, modelWindow: number): string {
+  const cfg = parseDocument(readFileSync(SKAB_BENCH_CONFIG.agentConfig, 'utf8')).toJS() as {
+    source: Record<string, unknown>;
+    model: Record<string, unknown>;
+    baseline: Record<string, unknown>;
+    detect: Record<string, unknown>;
+    log?: Record<string, unknown>;
+  };
+  cfg.source = { kind: 'csv', path: join(dir, 'free', 'free.csv'), delimiter: ';' };
+  cfg.model.path = model;
+  delete cfg.detect.channels;
+  // window i ends at row T − 1 + i (hop 1): rows 0–399 are the warm-up, 0–249 its fit part
+  cfg.baseline.warmup_windows = 400 - modelWindow + 1;
+  cfg.baseline.fit_fraction = (250 - modelWindow + 1) / (400 - modelWindow + 1);
+  const out = join(dir, 'agent.yaml');
+  writeFileSync(out, stringify(cfg));
+  return out;
+}
+
+describe('redband bench skab on a synthetic SKAB-like folder', () => {
+  let dir: string;
+  let agentConfig: string;
+  const tiny = { window: 4, latentDim: 2, hidden: 8, maskRatio: 0.5, epochs: 1, seed: 1, hop: 1 };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skab-bench-'));
+    mkdirSync(join(dir, 'free'));
+    mkdirSync(join(dir, 'valve'));
+    writeFileSync(join(dir, 'free', 'free.csv'), skabCsv(600, 7, null));
+    writeFileSync(join(dir, 'valve', '0.csv'), skabCsv(900, 11, [550, 750]));
+    writeFileSync(join(dir, 'valve', '1.csv'), skabCsv(900, 13, [600, 800]));
+    const table = await readSensorCsv(join(dir, 'free', 'free.csv'));
+    const model = join(dir, 'tiny.onnx');
+    writeFileSync(model, exportFitted(await fitTable(table, table.rows, tiny), null));
+    agentConfig = benchConfigFor(dir, model, tiny.window);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('scores the agent + the collector default rules, and catches a level-shift episode', async () => {
+    const r = await runSkabBench({ dir, agentConfig });
+    expect(r.files.map((f) => f.file)).toEqual(['valve/0.csv', 'valve/1.csv']);
+    expect(r.rules).toBe('defaults');
+    expect(r.agent.warmup).toMatchObject({ warmupRows: 400, fitRows: 250, hop: 1 });
+    expect(r.detector).toBe('redband');
+    // the episode's first ~15 s go by before 3 of 5 snapshots breach, its tail after it ends
+    // until the 30-s mean has forgotten it and 3 snapshots in a row are clear
+    expect(r.f1).toBeGreaterThan(0.85);
+    // false alarms allowed: the 30-s sliding mean still remembers the episode after it ends,
+    // plus three snapshots to clear, out of each file's ~300 healthy scored rows
+    expect(r.far).toBeLessThan(15);
+    const head = r.detectors[0]!;
+    expect(head.missed).toBe(0);
+    // 3 breaching snapshots of 5 (a snapshot every 5 s) once the 30-s mean crosses the limit
+    expect(head.delay_s).toBeLessThan(30);
+    expect(head.clear_s).toBeLessThanOrEqual(30 + 3 * 5 + 5);
+    expect(r.detectors.map((d) => d.detector)).toEqual([
+      'redband',
+      'level-shift',
+      'drift',
+      'recon-error',
+      'band',
+      't2-raw',
+    ]);
+    // every row after the warm-up is scored exactly once, for every detector
+    for (const d of r.detectors) expect(d.tp + d.fp + d.fn + d.tn).toBe(2 * (900 - 400));
+    // the product row is the union of its rules: never fewer alarmed rows than any one rule
+    for (const d of r.detectors.slice(1, 5))
+      expect(head.tp + head.fp).toBeGreaterThanOrEqual(d.tp + d.fp);
+    // the limits are the agent's own, from its warm-up
+    expect(r.files[0]!.thresholds.drift_mean).toBeGreaterThan(0);
+  }, 50_000);
+
+  it('refuses an agent config whose warm-up is not rows 0–399', async () => {
+    const bad = join(dir, 'short-warmup.yaml');
+    writeFileSync(
+      bad,
+      readFileSync(agentConfig, 'utf8').replace(/warmup_windows: \d+/, 'warmup_windows: 300'),
+    );
+    await expect(runSkabBench({ dir, agentConfig: bad })).rejects.toThrow(
+      /warm-up reads rows 0–302 .*needs exactly rows 0–399/,
+    );
+  });
+
+  it.each([
+    ['a missing folder', (d: string) => join(d, 'nope'), /cannot read the folder/],
+    ['a folder without subfolders', (d: string) => join(d, 'valve'), /no subfolders/],
+    [
+      'no labelled files',
+      (d: string) => {
+        const x = join(d, 'nolabels');
+        mkdirSync(join(x, 'g'), { recursive: true });
+        writeFileSync(join(x, 'g', 'a.csv'), skabCsv(50, 1, null));
+        return x;
+      },
+      /no labelled CSVs/,
+    ],
+    [
+      'a comma-separated file',
+      (d: string) => {
+        const x = join(d, 'comma');
+        mkdirSync(join(x, 'g'), { recursive: true });
+        writeFileSync(join(x, 'g', 'a.csv'), 'datetime,a,anomaly\n2020-01-01 00:00:00,1,0\n');
+        return x;
+      },
+      /';'-separated header/,
+    ],
+    [
+      'a file shorter than the warm-up',
+      (d: string) => {
+        const x = join(d, 'short');
+        mkdirSync(join(x, 'g'), { recursive: true });
+        writeFileSync(join(x, 'g', 'a.csv'), skabCsv(300, 1, [200, 250]));
+        return x;
+      },
+      /need more than the 400-row warm-up/,
+    ],
+    [
+      'a bad label',
+      (d: string) => {
+        const x = join(d, 'badlabel');
+        mkdirSync(join(x, 'g'), { recursive: true });
+        writeFileSync(
+          join(x, 'g', 'a.csv'),
+          skabCsv(450, 1, [420, 430]).replace(';0;0\n', ';7;0\n'),
+        );
+        return x;
+      },
+      /anomaly is "7"/,
+    ],
+  ])('refuses %s with a clear error', async (_what, make, message) => {
+    await expect(runSkabBench({ dir: make(dir), agentConfig })).rejects.toThrow(message);
+  });
+});
+
+describe('the shipped skab-pump.yaml', () => {
+  it("warms up on exactly SKAB's first 400 rows, fitting on rows 0–249", async () => {
+    const loaded = loadAgentConfig(SKAB_BENCH_CONFIG.agentConfig);
+    const session = await loadModel(loaded.config.model.path, { runtime: 'node' });
+    try {
+      expect(warmupRowsOf(loaded, session.model.window)).toMatchObject({
+        warmupRows: 400,
+        fitRows: 250,
+      });
+    } finally {
+      await session.close();
+    }
+  });
+});

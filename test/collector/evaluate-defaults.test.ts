@@ -1,0 +1,166 @@
+// Table-driven tests of the built-in rules' defaults (anti-flicker), `threshold: device`
+// against the limits an agent publishes, the level-shift rule, and warm-up readings.
+// Lines as in evaluate.test.ts; ` [quiet]` marks a transition tracked but not announced.
+import { describe, expect, it } from 'vitest';
+import { rulesFrom } from './fixtures.ts';
+import { only, run, S, type Case, type Step } from './evaluate-run.ts';
+
+const defaults = { silent: false };
+const LIMITS = { drift: 0.5, drift_mean: 2, recon_mean: 0.5 };
+
+const cases: Case[] = [
+  {
+    name: 'defaults: one odd band reading opens a quiet pending episode that ends quietly',
+    rules: defaults,
+    steps: [
+      [{ m: 0, value: 3.5 }, ['over-coupling inactive→pending [quiet]']],
+      [{ m: 10 * S, value: 2 }, []],
+      [{ m: 20 * S, value: 2 }, []],
+      [{ m: 30 * S, value: 2 }, []],
+      [{ m: 40 * S, value: 2 }, []],
+      [{ m: 50 * S, value: 2 }, ['over-coupling pending→resolved [quiet]']],
+    ],
+  },
+  {
+    name: 'defaults: fires on 3 of 5; one good reading, or the hysteresis zone, does not resolve; 3 clear in a row do',
+    rules: defaults,
+    steps: [
+      [{ m: 0, value: 3.5 }, ['over-coupling inactive→pending [quiet]']],
+      [{ m: 10 * S, value: 3.5 }, []],
+      [{ m: 20 * S, value: 3.5 }, ['over-coupling pending→firing']],
+      [{ m: 30 * S, value: 2 }, []],
+      [{ m: 40 * S, value: 3.5 }, []],
+      [{ m: 50 * S, value: 2 }, []],
+      [{ m: 60 * S, value: 2.9 }, []],
+      [{ m: 70 * S, value: 2 }, []],
+      [{ m: 80 * S, value: 2 }, []],
+      [{ m: 90 * S, value: 2 }, ['over-coupling firing→resolved']],
+    ],
+    final: ['over-coupling', 'inactive'],
+  },
+  {
+    name: 'defaults: drift against the device limit, clearing at 80 % of it after 3 clear readings',
+    rules: defaults,
+    steps: [
+      [{ m: 0, drift: 0.6, limits: LIMITS }, ['drift inactive→pending [quiet]']],
+      [{ m: 10 * S, drift: 0.6, limits: LIMITS }, []],
+      [{ m: 20 * S, drift: 0.6, limits: LIMITS }, ['drift pending→firing']],
+      [{ m: 30 * S, drift: 0.45, limits: LIMITS }, []],
+      [{ m: 40 * S, drift: 0.3, limits: LIMITS }, []],
+      [{ m: 50 * S, drift: 0.3, limits: LIMITS }, []],
+      [{ m: 60 * S, drift: 0.3, limits: LIMITS }, ['drift firing→resolved']],
+    ],
+  },
+  {
+    name: 'threshold device: a message without the limit is not judged (no data, not recovery)',
+    rules: only('drift', { for: 0 }),
+    steps: [
+      [{ m: 0, drift: 2, limits: LIMITS }, ['drift inactive→firing']],
+      [{ m: 10 * S, drift: 0 }, []],
+      [{ m: 20 * S, drift: 0, limits: { recon_mean: 1 } }, []],
+      [{ m: 30 * S, drift: 0, limits: null }, []],
+      [{ m: 40 * S, drift: 0, limits: LIMITS }, ['drift firing→resolved']],
+    ],
+  },
+  {
+    name: 'threshold device: without any limit the rule never starts',
+    rules: only('recon-error', { for: 0 }),
+    steps: [
+      [{ m: 0, recon: 50 }, []],
+      [{ m: 10 * S, recon: 50, limits: LIMITS }, ['recon-error inactive→firing']],
+      [{ m: 20 * S, recon: 0.45, limits: LIMITS }, []],
+      [{ m: 30 * S, recon: 0.3, limits: LIMITS }, ['recon-error firing→resolved']],
+    ],
+  },
+  {
+    name: 'level-shift on drift_mean above the device limit',
+    rules: only('level-shift', { for: 0 }),
+    steps: [
+      [{ m: 0, drift_mean: 1, limits: LIMITS }, []],
+      [{ m: 10 * S, drift_mean: 3, limits: LIMITS }, ['level-shift inactive→firing']],
+      [{ m: 20 * S, drift_mean: 1.7, limits: LIMITS }, []],
+      [{ m: 30 * S, drift_mean: null, limits: LIMITS }, []],
+      [{ m: 40 * S, drift_mean: 1.5, limits: LIMITS }, ['level-shift firing→resolved']],
+    ],
+  },
+  {
+    name: 'threshold device with clear_fraction 0.5',
+    rules: only('drift', { for: 0, clear_fraction: 0.5 }),
+    steps: [
+      [{ m: 0, drift: 0.6, limits: LIMITS }, ['drift inactive→firing']],
+      [{ m: 10 * S, drift: 0.3, limits: LIMITS }, []],
+      [{ m: 20 * S, drift: 0.25, limits: LIMITS }, ['drift firing→resolved']],
+    ],
+  },
+  {
+    name: 'warm-up readings are not judged: neither breach nor recovery',
+    rules: only('over-coupling', { for: 0 }),
+    steps: [
+      [{ m: 0, value: 3.5, phase: 'warmup' }, []],
+      [{ m: 10 * S, value: 3.5 }, ['over-coupling inactive→firing']],
+      [{ m: 20 * S, value: 2, phase: 'warmup' }, []],
+      [{ m: 30 * S, drift: 9, limits: LIMITS, phase: 'warmup' }, []],
+    ],
+    final: ['over-coupling', 'firing'],
+  },
+  {
+    name: 'warm-up readings still count as heard for silent',
+    rules: only('silent', {}),
+    steps: [
+      [{ status: 'online', now: 0, period: 10 }, []],
+      [{ m: 0, now: 1 * S, phase: 'warmup' }, []],
+      [{ tick: 40 * S }, ['silent inactive→firing']],
+      [{ m: 10 * S, now: 41 * S, phase: 'warmup' }, ['silent firing→resolved']],
+    ],
+  },
+  {
+    name: 'clear_for as N-of-M readings: 2 clear of the last 3',
+    rules: only('over-coupling', { for: 0, clear_for: { readings: 2, of: 3 } }),
+    steps: [
+      [{ m: 0, value: 3.5 }, ['over-coupling inactive→firing']],
+      [{ m: 10 * S, value: 2 }, []],
+      [{ m: 20 * S, value: 3.5 }, []],
+      [{ m: 30 * S, value: 2 }, ['over-coupling firing→resolved']],
+    ],
+  },
+];
+
+describe('evaluate: built-in defaults, device limits, warm-up', () => {
+  it.each(cases)('$name', (c) => {
+    const { state, out } = run(
+      rulesFrom(c.rules),
+      c.steps.map(([s]) => s),
+    );
+    expect(out).toEqual(c.steps.map(([, t]) => t));
+    if (c.final) expect(state.rules[c.final[0]]?.phase).toBe(c.final[1]);
+  });
+
+  it('names the device limit in the reason', () => {
+    const { state } = run(rulesFrom(only('drift', { for: 0 })), [
+      { m: 0, drift: 0.6, limits: LIMITS },
+    ]);
+    expect(state.rules.drift?.reason).toBe('drift = 0.6 above device limit 0.5');
+  });
+
+  // A healthy hour at a 10 s period with isolated odd readings (two within any five):
+  // the defaults announce nothing; the old lifecycle (pending announced, resolve on the first
+  // clear reading) sent a pending and a resolution for each.
+  it('a healthy hour with odd readings: no notification with the defaults', () => {
+    const steps: Step[] = Array.from({ length: 360 }, (_, i) => ({
+      m: i * 10 * S,
+      value: i % 20 === 7 || i % 20 === 9 ? 3.4 : 2 + 0.3 * Math.sin(i),
+      drift: i % 30 === 11 ? 0.9 : 0.2,
+      limits: LIMITS,
+    }));
+    const notified = (rules: Record<string, unknown>) =>
+      run(rulesFrom(rules), steps)
+        .out.flat()
+        .filter((l) => !l.endsWith(']')).length;
+    expect(notified(defaults)).toBe(0);
+    const legacy = { notify_pending: true, clear_for: 0 };
+    const old = Object.fromEntries(
+      ['over-coupling', 'drift'].map((r) => [r, { ...legacy }]),
+    ) as Record<string, unknown>;
+    expect(notified({ ...defaults, ...old })).toBeGreaterThan(40);
+  });
+});

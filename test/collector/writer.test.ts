@@ -1,0 +1,68 @@
+// What a crash may and may not lose now that device rows are written only when their rule
+// state moves (or by the periodic snapshot): the core is driven directly, and a "crash" is
+// closing SQLite without the stop-time checkpoint.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CollectorCore, type Clock, type IncomingMessage } from '../../collector/core.ts';
+import { CollectorMetrics } from '../../collector/metrics.ts';
+import { Store } from '../../collector/store.ts';
+import { deviceTopic } from '../../shared/schema/index.ts';
+import { metrics, testConfig } from './fixtures.ts';
+import { quietLog, tmpDir } from './harness.ts';
+
+const clock: Clock = { now: () => 1_000_000 };
+const msg = (seq: number, value: number): IncomingMessage => ({
+  topic: deviceTopic('f1', 'd1', 'metrics'),
+  payload: Buffer.from(JSON.stringify(metrics({ seq, t: (seq + 1) * 10_000, value }))),
+});
+
+function open(path: string) {
+  const config = testConfig(path, { rules: { silent: false } });
+  const store = Store.open(path);
+  let core: CollectorCore | null = null;
+  const m = new CollectorMetrics({ devices: () => core?.devices() ?? [] });
+  core = new CollectorCore(config, store, m, quietLog, clock);
+  return { core, store };
+}
+
+describe('device rows: durable with rule changes, snapshot for the rest', () => {
+  it('a crash keeps rule state, notifications and dedupe marks; loses only display state since the snapshot', () => {
+    const path = join(tmpDir(), 'c.db');
+    const a = open(path);
+    const alerts: string[] = [];
+    a.core.on('alert', (x) => alerts.push(`${x.rule} ${x.state}`));
+    const seqs = (from: number, to: number, v: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => msg(from + i, v));
+    a.core.ingest(seqs(0, 5, 2));
+    a.core.checkpoint(); // the snapshot: seq 5 is on disk
+    a.core.ingest(seqs(6, 6, 2.5)); // healthy, rule state unchanged: memory only
+    a.core.ingest(seqs(7, 9, 3.5)); // fires on the third breach (3 of 5)
+    a.core.ingest(seqs(10, 13, 3.6)); // still firing; the `for` window is full after 11
+    expect(alerts).toEqual(['over-coupling firing']);
+    a.store.close(); // crash: no checkpoint
+
+    const b = open(path);
+    const d = b.core.device('f1', 'd1')!;
+    expect(d.state.rules['over-coupling']).toMatchObject({ phase: 'firing', notified: 'firing' });
+    // every message that moved rule state is on disk with it; 12 and 13 moved nothing
+    expect(d.last?.seq).toBe(11);
+    // dedupe marks of every committed batch survived: a redelivery is a duplicate
+    const dup: string[] = [];
+    b.core.on('alert', (x) => dup.push(x.state));
+    b.core.ingest([msg(13, 3.6), msg(9, 3.5)]);
+    expect(b.core.device('f1', 'd1')!.last?.seq).toBe(11);
+    expect(dup).toEqual([]);
+    // history rows are written with their batch
+    expect(b.store.history('f1', 'd1', 100).map((p) => p.t)).toEqual(
+      Array.from({ length: 14 }, (_, s) => (s + 1) * 10_000),
+    );
+    b.core.ingest(seqs(14, 16, 2));
+    expect(dup).toEqual(['resolved']);
+    b.core.checkpoint();
+    b.store.close();
+
+    const c = open(path);
+    expect(c.core.device('f1', 'd1')!.last?.seq).toBe(16);
+    c.store.close();
+  });
+});
