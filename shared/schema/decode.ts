@@ -57,10 +57,7 @@ export function decodePayload<S extends z.ZodType>(
   }
   const head = data as { schema?: unknown; version?: unknown };
   if (head.schema !== expected.name) {
-    return fail(
-      'wrong-schema',
-      `schema is ${describe(head.schema)}, expected "${expected.name}"`,
-    );
+    return fail('wrong-schema', `schema is ${describe(head.schema)}, expected "${expected.name}"`);
   }
   if (head.version !== expected.version) {
     return fail(
