@@ -13,9 +13,15 @@ export class ConfigError extends UserError {
     readonly file: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(issues.map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'), 'config');
+    super(
+      issues.map((i) => `${file}: ${oneLine(i.path)}: ${oneLine(i.message)}`).join('\n'),
+      'config',
+    );
   }
 }
+
+/** One issue per line, whatever a key or a YAML error message holds (keys may contain newlines). */
+const oneLine = (s: string): string => s.replace(/\r?\n/g, '\\n');
 
 const joinPath = (path: readonly PropertyKey[]): string =>
   path.length === 0 ? '(root)' : path.map((p) => (String(p) === '' ? '""' : String(p))).join('.');

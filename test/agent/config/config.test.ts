@@ -111,6 +111,17 @@ describe('config validation', () => {
     );
   });
 
+  it('keeps one issue per line when a key holds a newline (found by the fuzzer)', () => {
+    try {
+      load(`${BASE}? "model\\n hop"\n: 8\n`);
+      expect.unreachable('the odd key must be rejected');
+    } catch (e) {
+      const lines = (e as Error).message.split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/c\w+\.yaml: model\\n hop: unknown key$/);
+    }
+  });
+
   it('fills defaults and resolves paths against the config file', () => {
     const { config, device, digest } = load(BASE);
     expect(device).toBe('d1');
