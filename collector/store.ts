@@ -19,6 +19,9 @@ export interface SeenMark {
 
 export interface HistoryPoint {
   t: number;
+  /** the metrics message the point came from: audits and exactly-once checks */
+  boot: string;
+  seq: number;
   band_value: number | null;
   drift: number | null;
   recon_mean: number | null;
@@ -34,7 +37,8 @@ CREATE TABLE IF NOT EXISTS seen (
   recent TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (fleet, device, boot));
 CREATE TABLE IF NOT EXISTS history (
   fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
-  recon_mean REAL, measures TEXT NOT NULL);
+  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL DEFAULT '',
+  seq INTEGER NOT NULL DEFAULT -1);
 CREATE INDEX IF NOT EXISTS history_device_t ON history (fleet, device, t);
 CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT, fleet TEXT NOT NULL, device TEXT NOT NULL, rule TEXT NOT NULL,
@@ -59,6 +63,7 @@ export function openDatabase(path: string): Database.Database {
     if (check !== 'ok') throw Object.assign(new Error(String(check)), { code: 'SQLITE_CORRUPT' });
     db.exec('BEGIN IMMEDIATE; COMMIT');
     db.exec(SCHEMA);
+    migrate(db);
     return db;
   } catch (e) {
     db?.close();
@@ -71,6 +76,15 @@ export function openDatabase(path: string): Database.Database {
           : `cannot be opened: ${(e as Error).message}`;
     throw new UserError(`database file ${path} ${why}`, 'db');
   }
+}
+
+/** Columns added after the first release; files written before them get them on open. */
+function migrate(db: Database.Database): void {
+  const cols = new Set(
+    (db.prepare('PRAGMA table_info(history)').all() as { name: string }[]).map((c) => c.name),
+  );
+  if (!cols.has('boot')) db.exec("ALTER TABLE history ADD COLUMN boot TEXT NOT NULL DEFAULT ''");
+  if (!cols.has('seq')) db.exec('ALTER TABLE history ADD COLUMN seq INTEGER NOT NULL DEFAULT -1');
 }
 
 export class Store {
@@ -99,12 +113,13 @@ export class Store {
         ON CONFLICT (fleet, device, boot) DO UPDATE SET hwm = excluded.hwm, recent = excluded.recent,
         updated_at = excluded.updated_at`),
       seen: p('SELECT fleet, device, boot, hwm, recent FROM seen'),
-      history: p(`INSERT INTO history (fleet, device, t, band_value, drift, recon_mean, measures)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      historyChunk:
-        p(`INSERT INTO history (fleet, device, t, band_value, drift, recon_mean, measures)
-        VALUES ${Array(HISTORY_CHUNK).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
-      readHistory: p(`SELECT t, band_value, drift, recon_mean, measures FROM history
+      history: p(`INSERT INTO history
+        (fleet, device, t, band_value, drift, recon_mean, measures, boot, seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      historyChunk: p(`INSERT INTO history
+        (fleet, device, t, band_value, drift, recon_mean, measures, boot, seq)
+        VALUES ${Array(HISTORY_CHUNK).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
+      readHistory: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM history
         WHERE fleet = ? AND device = ? ORDER BY t DESC LIMIT ?`),
       insertAlert: p(
         'INSERT INTO alerts (fleet, device, rule, state, payload, origin) VALUES (?, ?, ?, ?, ?, ?)',
@@ -306,7 +321,17 @@ function historyRow(m: MetricsMessage): unknown[] {
     for (const k of SCALAR_MEASURES) o[k] = scalarMeasure(m.measures, k);
     measures = JSON.stringify(o);
   }
-  return [m.fleet, m.device, m.window_end, m.band_value, m.drift, m.recon?.mean ?? null, measures];
+  return [
+    m.fleet,
+    m.device,
+    m.window_end,
+    m.band_value,
+    m.drift,
+    m.recon?.mean ?? null,
+    measures,
+    m.boot,
+    m.seq,
+  ];
 }
 
 export function seenKey(fleet: string, device: string, boot: string): string {
