@@ -1,0 +1,307 @@
+// Real processes for the fault tests: agents, collectors and mosquitto as children that can be
+// killed with SIGKILL and started again on the same port / files, plus readers of what each
+// side really holds (the collector's SQLite history and alert tables, the agent's outbox file).
+// Every child is tracked so afterAll can kill what a failing test left behind, by pid.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { freePort, hasCommand, tmpDir, waitFor } from '../support/brokers.ts';
+import { REPO, SKAB_MODEL, sleep } from '../agent/harness.ts';
+
+export { freePort, tmpDir, waitFor } from '../support/brokers.ts';
+export { REPO, SKAB_FREE, SKAB_MODEL, SKAB_VALVE1, sleep } from '../agent/harness.ts';
+
+export interface Proc {
+  readonly name: string;
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** resolves with the exit code (null when killed by a signal) */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly running: boolean;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const live = new Set<Proc>();
+
+export function spawnTracked(name: string, cmd: string, args: string[]): Proc {
+  const child: ChildProcess = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let running = true;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => {
+      running = false;
+      r({ code, signal });
+    }),
+  );
+  const proc: Proc = {
+    name,
+    pid: child.pid!,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    get running() {
+      return running;
+    },
+    async kill(signal = 'SIGTERM') {
+      if (!running) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+  live.add(proc);
+  void exited.then(() => live.delete(proc));
+  return proc;
+}
+
+/** For afterAll: SIGKILL every child a test started and did not stop (a failed test). */
+export async function killLeftovers(): Promise<void> {
+  await Promise.all([...live].map((p) => p.kill('SIGKILL')));
+}
+
+/** mosquitto on a fixed port with on-disk persistence; SIGKILL and start again at will. */
+export async function persistentMosquitto() {
+  if (!hasCommand('mosquitto')) {
+    throw new Error('mosquitto is not installed: apt-get install -y mosquitto mosquitto-clients');
+  }
+  const port = await freePort();
+  const dir = tmpDir('redband-mosq-');
+  // Started as root, mosquitto drops to its own user and then cannot write a root-owned
+  // persistence directory: it logs the failure and runs without persistence at all.
+  chmodSync(dir, 0o777);
+  const conf = join(dir, 'mosquitto.conf');
+  // autosave after every change: a SIGKILL then loses no session or queued message that was
+  // already written; with the default (every 30 min) a killed broker forgets the collector's
+  // subscription and what the agents published meanwhile is delivered to no one.
+  // max_inflight_messages 0: nothing waits in the broker's memory for a subscriber's PUBACK.
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'autosave_on_changes true',
+      'autosave_interval 1',
+      'max_inflight_messages 0',
+      'max_queued_messages 100000',
+      '',
+    ].join('\n'),
+  );
+  const url = `mqtt://127.0.0.1:${port}`;
+  let proc: Proc | null = null;
+  return {
+    url,
+    port,
+    async start() {
+      proc = spawnTracked('mosquitto', 'mosquitto', ['-c', conf]);
+      await waitForBroker(url, proc);
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      await proc?.kill(signal);
+    },
+  };
+}
+
+async function waitForBroker(url: string, proc: Proc): Promise<void> {
+  await waitFor(
+    async () => {
+      if (!proc.running) throw new Error(`mosquitto exited: ${proc.stderr()}`);
+      const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 });
+      await c.endAsync();
+      return true;
+    },
+    `mosquitto at ${url}`,
+    15_000,
+  );
+}
+
+export interface AgentOpts {
+  dir: string;
+  device: string;
+  url: string;
+  /** csv file replayed, rows per second (a live source: the queue must hold what waits) */
+  csv: string;
+  speed: number;
+  periodWindows?: number;
+  outboxDir?: string;
+  /** extra `outbox:` keys, YAML flow syntax without braces */
+  outbox?: string;
+  /** extra `mqtt:` keys, YAML flow syntax without braces */
+  mqtt?: string;
+  /** full band/limits lines for the collector's rules to act on */
+  extra?: string;
+}
+
+/**
+ * A finite CSV replay. The queue holds every window (no drops), so the number of snapshots is
+ * a function of the file and the config alone: `groundTruth` counts them from a stdout run.
+ */
+export function writeAgentConfig(o: AgentOpts): string {
+  const file = join(o.dir, `${o.device}.yaml`);
+  writeFileSync(
+    file,
+    `fleet: rel
+device: ${o.device}
+source: { kind: csv, path: ${o.csv}, delimiter: ';', speed: ${o.speed} }
+model: { path: ${SKAB_MODEL} }
+pipeline: { hop: 4, batch: 8, queue: 100000 }
+baseline: { warmup_windows: 20 }
+${o.extra ?? 'band: { measure: tc_bias_corrected, low: 0, center: 1, high: 100 }\nband_from: config'}
+publish: { sink: mqtt, period_windows: ${o.periodWindows ?? 2} }
+mqtt: { url: '${o.url}', backoff_initial_ms: 100, backoff_max_ms: 400, flush_timeout_ms: 30000, rate: 1000, burst: 1000${o.mqtt ? `, ${o.mqtt}` : ''} }
+outbox: { dir: ${o.outboxDir ?? join(o.dir, 'outbox')}${o.outbox ? `, ${o.outbox}` : ''} }
+log: { level: info }
+`,
+  );
+  return file;
+}
+
+const CLI = join(REPO, 'bin', 'redband.mjs');
+
+export function startAgent(config: string, name: string, netns?: string): Proc {
+  const args = [CLI, 'agent', '--config', config];
+  return netns
+    ? spawnTracked(name, 'ip', ['netns', 'exec', netns, process.execPath, ...args])
+    : spawnTracked(name, process.execPath, args);
+}
+
+/** The metrics lines a config produces when run to the end with --publish stdout. */
+export async function groundTruth(config: string): Promise<number> {
+  const p = spawnTracked('ground-truth', process.execPath, [
+    CLI,
+    'agent',
+    '--config',
+    config,
+    '--publish',
+    'stdout',
+    '--speed',
+    'max',
+  ]);
+  const { code } = await p.exited;
+  if (code !== 0) throw new Error(`ground-truth run exited ${code}: ${p.stderr()}`);
+  return p
+    .stdout()
+    .split('\n')
+    .filter((l) => l.includes('"schema":"redband.metrics"')).length;
+}
+
+/** Parsed pino lines of a process's stderr. */
+export function logLines(p: Proc): Array<Record<string, unknown> & { msg?: string }> {
+  return p
+    .stderr()
+    .split('\n')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown> & { msg?: string }];
+      } catch {
+        return [];
+      }
+    });
+}
+
+export interface CollectorProc {
+  proc: Proc;
+  httpUrl: string;
+}
+
+export const COLLECTOR_YAML = `ingest: { rate_per_s: 10000, burst: 10000, dedupe_window: 4096 }
+db: { history_points_per_device: 100000, snapshot_interval: 200ms }
+`;
+
+export function writeCollectorConfig(dir: string, yaml = COLLECTOR_YAML): string {
+  const file = join(dir, 'collector.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+export async function startCollector(
+  broker: string,
+  db: string,
+  config: string,
+  port?: number,
+): Promise<CollectorProc> {
+  const httpPort = port ?? (await freePort());
+  const proc = spawnTracked('collector', process.execPath, [
+    CLI,
+    'collector',
+    '--broker',
+    broker,
+    '--db',
+    db,
+    '--port',
+    String(httpPort),
+    '--config',
+    config,
+  ]);
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  await waitFor(
+    async () => {
+      if (!proc.running) throw new Error(`collector exited: ${proc.stderr()}`);
+      return (await fetch(`${httpUrl}/api/fleet`)).ok;
+    },
+    'the collector to serve HTTP',
+    30_000,
+    100,
+  );
+  return { proc, httpUrl };
+}
+
+export interface HistoryRow {
+  device: string;
+  boot: string;
+  seq: number;
+}
+
+/** What the collector accepted, in insertion order (readonly: the collector may be running). */
+export function readHistory(db: string): HistoryRow[] {
+  const d = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return d.prepare('SELECT device, boot, seq FROM history ORDER BY rowid').all() as HistoryRow[];
+  } finally {
+    d.close();
+  }
+}
+
+export function readAlertRows(db: string): Array<{ device: string; rule: string; state: string }> {
+  const d = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return d.prepare('SELECT device, rule, state FROM alerts ORDER BY id').all() as Array<{
+      device: string;
+      rule: string;
+      state: string;
+    }>;
+  } finally {
+    d.close();
+  }
+}
+
+/** Groups history rows by device, then boot, in arrival order. */
+export function seqsBy(rows: HistoryRow[]): Map<string, Map<string, number[]>> {
+  const out = new Map<string, Map<string, number[]>>();
+  for (const r of rows) {
+    const byBoot = out.get(r.device) ?? new Map<string, number[]>();
+    out.set(r.device, byBoot);
+    byBoot.set(r.boot, [...(byBoot.get(r.boot) ?? []), r.seq]);
+  }
+  return out;
+}
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Runs a command as root; throws with its stderr (the tests need root for netns and mounts). */
+export function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export async function settle(ms = 500): Promise<void> {
+  await sleep(ms);
+}
