@@ -10,6 +10,7 @@ import { skabFile } from '../support/datasets.ts';
 import {
   groundTruth,
   killLeftovers,
+  mustRun,
   logLines,
   persistentMosquitto,
   range,
@@ -55,7 +56,12 @@ describe('broker killed with SIGKILL and restarted', () => {
       const by = seqsBy(readHistory(db));
       return devices.map((d) => [...(by.get(d.device)?.values() ?? [])].flat().length);
     };
-    await waitFor(() => perDevice().every((n) => n >= 10), 'every agent publishing', 60_000, 100);
+    await waitFor(
+      () => (mustRun(...agents, collector.proc), perDevice().every((n) => n >= 10)),
+      'every agent publishing',
+      60_000,
+      100,
+    );
 
     await broker.kill('SIGKILL');
     const atKill = perDevice();

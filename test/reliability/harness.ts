@@ -7,6 +7,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
+import { decodeAlert, type AlertMessage } from '../../shared/schema/index.ts';
 import { freePort, hasCommand, tmpDir, waitFor } from '../support/brokers.ts';
 import { REPO, SKAB_MODEL, sleep } from '../agent/harness.ts';
 
@@ -130,12 +131,14 @@ export interface AgentOpts {
   speed: number;
   periodWindows?: number;
   outboxDir?: string;
-  /** extra `outbox:` keys, YAML flow syntax without braces */
-  outbox?: string;
-  /** extra `mqtt:` keys, YAML flow syntax without braces */
-  mqtt?: string;
-  /** full band/limits lines for the collector's rules to act on */
+  /** `outbox:` keys over the defaults */
+  outbox?: Record<string, number>;
+  /** `mqtt:` keys over the defaults */
+  mqtt?: Record<string, number>;
+  /** band lines replacing the default fixed band */
   extra?: string;
+  /** config file name, when one device gets two configs */
+  file?: string;
 }
 
 /**
@@ -143,7 +146,7 @@ export interface AgentOpts {
  * a function of the file and the config alone: `groundTruth` counts them from a stdout run.
  */
 export function writeAgentConfig(o: AgentOpts): string {
-  const file = join(o.dir, `${o.device}.yaml`);
+  const file = join(o.dir, o.file ?? `${o.device}.yaml`);
   writeFileSync(
     file,
     `fleet: rel
@@ -154,12 +157,23 @@ pipeline: { hop: 4, batch: 8, queue: 100000 }
 baseline: { warmup_windows: 20 }
 ${o.extra ?? 'band: { measure: tc_bias_corrected, low: 0, center: 1, high: 100 }\nband_from: config'}
 publish: { sink: mqtt, period_windows: ${o.periodWindows ?? 2} }
-mqtt: { url: '${o.url}', backoff_initial_ms: 100, backoff_max_ms: 400, flush_timeout_ms: 30000, rate: 1000, burst: 1000${o.mqtt ? `, ${o.mqtt}` : ''} }
-outbox: { dir: ${o.outboxDir ?? join(o.dir, 'outbox')}${o.outbox ? `, ${o.outbox}` : ''} }
+mqtt: ${flow({ url: o.url, backoff_initial_ms: 100, backoff_max_ms: 400, flush_timeout_ms: 30000, rate: 1000, burst: 1000, ...o.mqtt })}
+outbox: ${flow({ dir: o.outboxDir ?? join(o.dir, 'outbox'), ...o.outbox })}
 log: { level: info }
 `,
   );
   return file;
+}
+
+const flow = (o: Record<string, string | number>): string =>
+  `{ ${Object.entries(o)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(', ')} }`;
+
+/** For waitFor predicates: a child that died early fails the wait at once, with its stderr. */
+export function mustRun(...procs: Proc[]): void {
+  for (const p of procs)
+    if (!p.running) throw new Error(`${p.name} exited early: ${p.stderr().slice(-2000)}`);
 }
 
 const CLI = join(REPO, 'bin', 'redband.mjs');
@@ -268,14 +282,45 @@ export function readHistory(db: string): HistoryRow[] {
   }
 }
 
-export function readAlertRows(db: string): Array<{ device: string; rule: string; state: string }> {
+/** The collector's alert table, oldest first, as transition keys. */
+export function readAlertKeys(db: string): string[] {
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    return d.prepare('SELECT device, rule, state FROM alerts ORDER BY id').all() as Array<{
-      device: string;
-      rule: string;
-      state: string;
-    }>;
+    const rows = d.prepare('SELECT payload FROM alerts ORDER BY id').all() as { payload: string }[];
+    return rows.map((r) => alertKey(JSON.parse(r.payload) as AlertMessage));
+  } finally {
+    d.close();
+  }
+}
+
+/** What receivers are told to dedupe on (collector/README.md, delivery guarantees). */
+export const alertKey = (a: AlertMessage): string =>
+  `${a.fleet}/${a.device} ${a.rule} ${a.state} since=${a.since}${a.resend ? ' resend' : ''}`;
+
+/** A real subscriber on every alert topic (persistent session, so a broker restart loses none). */
+export async function watchAlerts(url: string, clientId: string) {
+  const alerts: AlertMessage[] = [];
+  const c = await mqtt.connectAsync(url, { clientId, clean: false, reconnectPeriod: 200 });
+  c.on('message', (_t, payload) => {
+    const d = decodeAlert(payload);
+    if (d.ok) alerts.push(d.value);
+  });
+  await c.subscribeAsync('redband/v1/+/+/alerts', { qos: 1 });
+  return { alerts, keys: () => alerts.map(alertKey), close: () => c.endAsync(true) };
+}
+
+/** Messages left in an agent's on-disk outbox (the agent must not be running). */
+export function readOutbox(
+  outboxDir: string,
+  device: string,
+): Array<{ boot: string; seq: number }> {
+  const d = new Database(join(outboxDir, `rel-${device}`, 'outbox.db'), { fileMustExist: true });
+  try {
+    const rows = d.prepare('SELECT payload FROM outbox ORDER BY id').all() as { payload: string }[];
+    return rows.map((r) => {
+      const m = JSON.parse(r.payload) as { boot: string; seq: number };
+      return { boot: m.boot, seq: m.seq };
+    });
   } finally {
     d.close();
   }
