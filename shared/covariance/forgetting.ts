@@ -12,6 +12,8 @@ export class ForgettingCovariance implements CovarianceSummary {
   private readonly mu: Float64Array;
   /** weighted scatter Σ w (x − μ)(x − μ)ᵀ */
   private readonly scatter: Float64Array;
+  /** x − μ of push(), reused: a fresh small typed array per sample is an external allocation */
+  private readonly delta: Float64Array;
 
   constructor(k: number, beta: number) {
     if (!Number.isInteger(k) || k < 1)
@@ -21,6 +23,7 @@ export class ForgettingCovariance implements CovarianceSummary {
     this.beta = beta;
     this.mu = new Float64Array(k);
     this.scatter = new Float64Array(k * k);
+    this.delta = new Float64Array(k);
   }
 
   /** effective sample count Σ weights (→ 1/β at steady state) */
@@ -47,7 +50,7 @@ export class ForgettingCovariance implements CovarianceSummary {
     const k = this.k;
     const w = this.weight + 1;
     const factor = this.weight / w;
-    const d = new Float64Array(k);
+    const d = this.delta;
     for (let j = 0; j < k; j++) {
       d[j] = x[j]! - this.mu[j]!;
       this.mu[j]! += d[j]! / w;

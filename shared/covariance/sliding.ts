@@ -16,6 +16,8 @@ export class SlidingWindowCovariance implements CovarianceSummary {
   private evictionsSinceRecompute = 0;
   private readonly mu: Float64Array;
   private readonly scatter: Float64Array;
+  /** x − μ of add/remove/recompute, reused: two fresh typed arrays per push were two allocations */
+  private readonly delta: Float64Array;
 
   constructor(k: number, size: number) {
     if (!Number.isInteger(k) || k < 1)
@@ -28,6 +30,7 @@ export class SlidingWindowCovariance implements CovarianceSummary {
     this.ring = new Float64Array(size * k);
     this.mu = new Float64Array(k);
     this.scatter = new Float64Array(k * k);
+    this.delta = new Float64Array(k);
   }
 
   get n(): number {
@@ -70,7 +73,7 @@ export class SlidingWindowCovariance implements CovarianceSummary {
     const k = this.k;
     this.count++;
     const n = this.count;
-    const d = new Float64Array(k);
+    const d = this.delta;
     for (let j = 0; j < k; j++) {
       d[j] = this.ring[slot + j]! - this.mu[j]!;
       this.mu[j]! += d[j]! / n;
@@ -82,7 +85,7 @@ export class SlidingWindowCovariance implements CovarianceSummary {
   private remove(slot: number): void {
     const k = this.k;
     const n = this.count;
-    const d = new Float64Array(k);
+    const d = this.delta;
     for (let j = 0; j < k; j++) d[j] = this.ring[slot + j]! - this.mu[j]!;
     if (n === 1) {
       this.mu.fill(0);
@@ -112,7 +115,7 @@ export class SlidingWindowCovariance implements CovarianceSummary {
       for (let j = 0; j < k; j++) this.mu[j]! += this.ring[r * k + j]!;
     }
     for (let j = 0; j < k; j++) this.mu[j]! /= n;
-    const d = new Float64Array(k);
+    const d = this.delta;
     for (let r = 0; r < n; r++) {
       for (let j = 0; j < k; j++) d[j] = this.ring[r * k + j]! - this.mu[j]!;
       this.rankOne(d, 1);

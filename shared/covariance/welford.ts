@@ -23,6 +23,8 @@ export class RunningCovariance implements CovarianceSummary {
   private readonly scatter: Float64Array;
   /** reused centering buffer for batches */
   private scratch: Float64Array | undefined;
+  /** x − μ of push(): a small typed array costs an external allocation, every sample */
+  private readonly delta: Float64Array;
 
   constructor(k: number) {
     if (!Number.isInteger(k) || k < 1)
@@ -30,6 +32,7 @@ export class RunningCovariance implements CovarianceSummary {
     this.k = k;
     this.mu = new Float64Array(k);
     this.scatter = new Float64Array(k * k);
+    this.delta = new Float64Array(k);
   }
 
   get n(): number {
@@ -58,7 +61,7 @@ export class RunningCovariance implements CovarianceSummary {
     validateVector(x, k);
     this.count++;
     const n = this.count;
-    const d = new Float64Array(k);
+    const d = this.delta;
     for (let j = 0; j < k; j++) {
       d[j] = x[j]! - this.mu[j]!;
       this.mu[j]! += d[j]! / n;

@@ -45,31 +45,48 @@ export function choleskyLogDet(f: CholeskyFactor): number {
 
 /** Solves A x = b by forward then backward substitution. */
 export function choleskySolve(f: CholeskyFactor, b: ArrayLike<number>): Float64Array {
-  const { k, lower: l } = f;
+  const { k } = f;
   if (b.length !== k) throw new RangeError(`expected ${k} entries, got ${b.length}`);
-  const y = new Float64Array(k);
+  const x = new Float64Array(k);
+  solveInto(f, b, new Float64Array(k), x);
+  return x;
+}
+
+/** Forward then backward substitution into caller-owned y (scratch) and x (the solution). */
+function solveInto(
+  f: CholeskyFactor,
+  b: ArrayLike<number>,
+  y: Float64Array,
+  x: Float64Array,
+): void {
+  const { k, lower: l } = f;
   for (let i = 0; i < k; i++) {
     let s = b[i]!;
     for (let q = 0; q < i; q++) s -= l[i * k + q]! * y[q]!;
     y[i] = s / l[i * k + i]!;
   }
-  const x = new Float64Array(k);
   for (let i = k - 1; i >= 0; i--) {
     let s = y[i]!;
     for (let q = i + 1; q < k; q++) s -= l[q * k + i]! * x[q]!;
     x[i] = s / l[i * k + i]!;
   }
-  return x;
 }
 
-/** tr(A⁻¹ B) for symmetric B, solving A X = B column by column. */
+/**
+ * tr(A⁻¹ B) for symmetric B, solving A X = B column by column. The k solves share three
+ * scratch vectors: allocating two per column was most of a drift evaluation's time.
+ */
 export function choleskyTraceSolve(f: CholeskyFactor, b: ArrayLike<number>): number {
   const { k } = f;
-  const column = new Float64Array(k);
+  const column = new Float64Array(3 * k);
+  const c = column.subarray(0, k);
+  const y = column.subarray(k, 2 * k);
+  const x = column.subarray(2 * k);
   let trace = 0;
   for (let j = 0; j < k; j++) {
-    for (let i = 0; i < k; i++) column[i] = b[i * k + j]!;
-    trace += choleskySolve(f, column)[j]!;
+    for (let i = 0; i < k; i++) c[i] = b[i * k + j]!;
+    solveInto(f, c, y, x);
+    trace += x[j]!;
   }
   return trace;
 }

@@ -11,12 +11,24 @@
  */
 export function symmetricEigenvalues(a: ArrayLike<number>, k: number): Float64Array {
   if (a.length !== k * k) throw new RangeError(`expected ${k * k} entries, got ${a.length}`);
-  const m = Float64Array.from(a as ArrayLike<number>);
+  const m = workspace(k * k);
+  m.set(a);
   const d = new Float64Array(k);
   const e = new Float64Array(k);
   tridiagonalize(m, k, d, e);
   tridiagonalQl(d, e, k);
   return d.sort().reverse();
+}
+
+/**
+ * The k×k working copy, reused from call to call: a typed array of more than 64 bytes is an
+ * external allocation, and at small k allocating it cost more than the whole decomposition.
+ * Safe to share: the routine is synchronous and does not re-enter itself.
+ */
+let work = new Float64Array(0);
+function workspace(length: number): Float64Array {
+  if (work.length < length) work = new Float64Array(length);
+  return work.length === length ? work : work.subarray(0, length);
 }
 
 /** Householder reduction of m (overwritten) to diagonal d and subdiagonal e (e[0] = 0). */
@@ -67,6 +79,24 @@ function tridiagonalize(m: Float64Array, n: number, d: Float64Array, e: Float64A
   for (let i = 0; i < n; i++) d[i] = m[i * n + i]!;
 }
 
+/**
+ * Math.hypot(a, b), bit for bit: V8's algorithm (abs, scale by the larger, Kahan-compensated
+ * sum of squares, sqrt, rescale) for two finite arguments, without the variadic builtin's
+ * call overhead, which was most of the QL iteration's time at small k. Non-finite arguments
+ * go to Math.hypot itself. test/shared/linalg checks the equality on random and edge inputs.
+ */
+export function hypot2(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  if (!(x < Number.POSITIVE_INFINITY && y < Number.POSITIVE_INFINITY)) return Math.hypot(a, b);
+  const max = x > y ? x : y;
+  if (max === 0) return 0;
+  // With two terms the Kahan compensation after the first is exactly 0: a plain sum.
+  const nx = x / max;
+  const ny = y / max;
+  return Math.sqrt(nx * nx + ny * ny) * max;
+}
+
 /** Implicit QL on the tridiagonal (d, e); eigenvalues are left in d. */
 function tridiagonalQl(d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
@@ -85,7 +115,7 @@ function tridiagonalQl(d: Float64Array, e: Float64Array, n: number): void {
           throw new Error('symmetricEigenvalues: QL iteration did not converge');
         }
         let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-        let r = Math.hypot(g, 1);
+        let r = hypot2(g, 1);
         g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
         let s = 1;
         let c = 1;
@@ -94,7 +124,7 @@ function tridiagonalQl(d: Float64Array, e: Float64Array, n: number): void {
         for (i = m - 1; i >= l; i--) {
           let f = s * e[i]!;
           const b = c * e[i]!;
-          r = Math.hypot(f, g);
+          r = hypot2(f, g);
           e[i + 1] = r;
           if (r === 0) {
             d[i + 1]! -= p;

@@ -5,10 +5,20 @@ import type { BartlettResult } from './types.ts';
 import { chiSquaredSurvival } from '../stats/gamma.ts';
 import { symmetricEigenvalues as eigenvaluesDescending } from '../linalg/symmetric-eigen.ts';
 
-/** R = D^{-1/2} Σ D^{-1/2}, with an exact unit diagonal. Variances must be positive. */
-export function correlationFromCovariance(covariance: ArrayLike<number>, k: number): Float64Array {
+/**
+ * R = D^{-1/2} Σ D^{-1/2}, with an exact unit diagonal. Variances must be positive. `out`
+ * (k·k values) receives R when given, so a caller that only reads R can reuse one buffer.
+ */
+export function correlationFromCovariance(
+  covariance: ArrayLike<number>,
+  k: number,
+  out?: Float64Array,
+): Float64Array {
   if (covariance.length !== k * k) {
     throw new RangeError(`covariance: expected ${k * k} entries, got ${covariance.length}`);
+  }
+  if (out && out.length !== k * k) {
+    throw new RangeError(`correlation: expected an output of ${k * k} entries, got ${out.length}`);
   }
   const inverseSd = new Float64Array(k);
   for (let i = 0; i < k; i++) {
@@ -16,7 +26,7 @@ export function correlationFromCovariance(covariance: ArrayLike<number>, k: numb
     if (!(variance > 0)) throw new RangeError(`channel ${i} has variance ${variance}`);
     inverseSd[i] = 1 / Math.sqrt(variance);
   }
-  const r = new Float64Array(k * k);
+  const r = out ?? new Float64Array(k * k);
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
       // Symmetrize so round-off in the input cannot make R asymmetric.
@@ -29,7 +39,11 @@ export function correlationFromCovariance(covariance: ArrayLike<number>, k: numb
 
 /** Eigenvalues of a symmetric k×k matrix, descending (see shared/linalg/symmetric-eigen.ts). */
 export function symmetricEigenvalues(m: ArrayLike<number>, k: number): number[] {
-  return Array.from(eigenvaluesDescending(m, k));
+  const typed = eigenvaluesDescending(m, k);
+  // a loop: Array.from over a typed array took a third as long as the decomposition itself
+  const out: number[] = [];
+  for (let i = 0; i < typed.length; i++) out.push(typed[i]!);
+  return out;
 }
 
 /** TC = −½ Σ log λ_i; null (= +∞) when some λ_i ≤ 0 (singular R). */

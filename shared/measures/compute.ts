@@ -51,8 +51,22 @@ export interface CovarianceInput {
 }
 
 export function computeMeasures(s: CovarianceInput, opts: ComputeOptions = {}): MeasuresOutcome {
-  const { k, n } = s;
-  const covariance = s.covariance();
+  return computeMeasuresFrom(s.k, s.n, s.covariance(), opts);
+}
+
+/** R is only read inside computeMeasuresFrom: one buffer serves every call. */
+let correlation = new Float64Array(0);
+
+/**
+ * computeMeasures of a covariance already formed (k·k row-major, n samples behind it): an
+ * agent's snapshot forms the live covariance once for the measures and the drift.
+ */
+export function computeMeasuresFrom(
+  k: number,
+  n: number,
+  covariance: Float64Array,
+  opts: ComputeOptions = {},
+): MeasuresOutcome {
   if (!Number.isFinite(n) || covariance.some((v) => !Number.isFinite(v))) {
     return {
       ok: false,
@@ -69,7 +83,8 @@ export function computeMeasures(s: CovarianceInput, opts: ComputeOptions = {}): 
     return { ok: false, degenerate: { kind: 'dead-channel', channels: dead, message } };
   }
 
-  const r = correlationFromCovariance(covariance, k);
+  if (correlation.length !== k * k) correlation = new Float64Array(k * k);
+  const r = correlationFromCovariance(covariance, k, correlation);
   const raw = symmetricEigenvalues(r, k);
   const tolerance = SINGULAR_ULPS * k * Number.EPSILON * Math.max(raw[0] ?? 1, 1);
   const eigenvalues = raw.map((lambda) => (lambda > tolerance ? lambda : 0));

@@ -4,8 +4,13 @@
 // Rows are handled one at a time so a snapshot covers exactly P windows even when a batch
 // straddles the period boundary.
 import type { OperatorFunction } from 'rxjs';
-import { computeMeasures } from '../../../shared/measures/compute.ts';
-import { gaussianKlDrift } from '../../../shared/measures/drift.ts';
+import { computeMeasuresFrom } from '../../../shared/measures/compute.ts';
+import {
+  DriftBaseline,
+  gaussianKlDrift,
+  gaussianKlDriftFrom,
+  type DriftResult,
+} from '../../../shared/measures/drift.ts';
 import { scalarMeasure, type ScalarMeasure } from '../../../shared/measures/types.ts';
 import type { RunningCovariance } from '../../../shared/covariance/welford.ts';
 import type { Band } from '../../../shared/schema/common.ts';
@@ -94,8 +99,22 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
 
   const heldOut = (): boolean => inWarmup && total > fit;
 
+  // A frozen baseline never changes again (Sketches pushes to it only until the freeze), so
+  // its covariance, Cholesky factor and log-determinant are computed once, not per snapshot.
+  let reference: DriftBaseline | null = null;
+  const drift = (liveCovariance: Float64Array): DriftResult => {
+    if (!sketches.baselineFrozen) {
+      return gaussianKlDrift(sketches.live, sketches.baseline);
+    }
+    reference ??= new DriftBaseline(sketches.baseline);
+    return gaussianKlDriftFrom(sketches.live, liveCovariance, reference);
+  };
+
   const snapshot = (): Snapshot => {
-    const outcome = computeMeasures(sketches.live);
+    const live = sketches.live;
+    // formed once for the measures and the drift
+    const covariance = live.covariance();
+    const outcome = computeMeasuresFrom(live.k, live.n, covariance);
     const measures = outcome.ok ? outcome.measures : null;
     const measureName = band?.measure ?? bandMeasure;
     const value = measures ? scalarMeasure(measures, measureName) : null;
@@ -103,13 +122,13 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
       warmupValues.push(value);
       if (total >= settle) settledValues.push(value);
     }
-    let drift: number | null = null;
+    let driftValue: number | null = null;
     let driftNote: string | undefined;
     if (!sketches.baselineFrozen) {
       driftNote = WARMUP_NOTE;
     } else {
-      const d = gaussianKlDrift(sketches.live, sketches.baseline);
-      if (d.ok) drift = d.kl;
+      const d = drift(covariance);
+      if (d.ok) driftValue = d.kl;
       else driftNote = d.reason;
     }
     const recon = errors.length > 0 ? { mean: mean(errors), p95: quantile(errors, 0.95) } : null;
@@ -123,7 +142,7 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
       measures,
       degenerate: outcome.ok ? null : outcome.degenerate,
       // During the warm-up nothing is judged: drift and drift_mean are published from the end of it.
-      drift: inWarmup ? null : drift,
+      drift: inWarmup ? null : driftValue,
       recon,
       drift_mean: inWarmup || Number.isNaN(driftMean) ? null : driftMean,
     };
@@ -149,7 +168,7 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     calibration.add('drift_mean', driftMean);
     if (total >= fit + period) calibration.add('recon_mean', finiteMean(recent));
     if (total >= fit + settle) {
-      const d = gaussianKlDrift(sketches.live, sketches.baseline);
+      const d = drift(sketches.live.covariance());
       if (d.ok) calibration.add('drift', d.kl);
     }
   };

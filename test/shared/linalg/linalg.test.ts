@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { symmetricEigenvalues } from '../../../shared/linalg/symmetric-eigen.ts';
+import { hypot2, symmetricEigenvalues } from '../../../shared/linalg/symmetric-eigen.ts';
 import {
   cholesky,
   choleskyLogDet,
@@ -62,3 +62,21 @@ describe('cholesky', () => {
 function* chunk(m: Float64Array, k: number): Generator<number[]> {
   for (let i = 0; i < k; i++) yield Array.from(m.subarray(i * k, (i + 1) * k));
 }
+
+describe('hypot2', () => {
+  it('equals Math.hypot bit for bit, on random and edge inputs', () => {
+    const rng = createRng(7);
+    const edges = [0, -0, 1, -1, 3, 4, 5e-324, 1e-310, 1e-154, 1e154, 1.7976931348623157e308];
+    const specials = [Infinity, -Infinity, NaN];
+    const pairs: Array<[number, number]> = [];
+    for (const a of [...edges, ...specials])
+      for (const b of [...edges, ...specials]) pairs.push([a, b]);
+    for (let i = 0; i < 20_000; i++) {
+      const scale = () => 10 ** Math.floor(rng.next() * 60 - 30);
+      pairs.push([rng.normal() * scale(), rng.normal() * scale()]);
+      pairs.push([rng.normal(), rng.normal()]);
+    }
+    const differing = pairs.filter(([a, b]) => !Object.is(hypot2(a, b), Math.hypot(a, b)));
+    expect(differing).toEqual([]);
+  });
+});

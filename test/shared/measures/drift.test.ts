@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { gaussianKlDrift } from '../../../shared/measures/drift.ts';
+import {
+  DriftBaseline,
+  gaussianKlDrift,
+  gaussianKlDriftFrom,
+} from '../../../shared/measures/drift.ts';
 import { RunningCovariance } from '../../../shared/covariance/welford.ts';
 import { latentRows } from '../helpers.ts';
 
@@ -65,5 +69,46 @@ describe('gaussianKlDrift', () => {
     const result = gaussianKlDrift(live, base);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('gaussianKlDriftFrom (a prepared baseline)', () => {
+  it('gives exactly gaussianKlDrift, also for every failure reason', () => {
+    const rows = latentRows(300, 4, 3);
+    const base = new RunningCovariance(4);
+    const live = new RunningCovariance(4);
+    for (let i = 0; i < 150; i++) base.push(rows.subarray(i * 4, i * 4 + 4));
+    for (let i = 150; i < 300; i++) live.push(rows.subarray(i * 4, i * 4 + 4));
+    const ref = new DriftBaseline(base);
+    const direct = gaussianKlDrift(live, base);
+    expect(direct.ok).toBe(true);
+    expect(gaussianKlDriftFrom(live, live.covariance(), ref)).toEqual(direct);
+    // failures: too few samples, a singular baseline, a singular live covariance, non-finite
+    const cases = [
+      { live: fixed([0, 0], [1, 0, 0, 1]), base: { ...fixed([0, 0], [1, 0, 0, 1]), n: 1 } },
+      { live: fixed([0, 0], [1, 0, 0, 1]), base: fixed([0, 0], [1, 1, 1, 1]) },
+      { live: fixed([0, 0], [1, 1, 1, 1]), base: fixed([0, 0], [1, 0, 0, 1]) },
+      { live: fixed([0, 0], [1, 0, 0, NaN]), base: fixed([0, 0], [1, 0, 0, 1]) },
+      { live: fixed([0, 0], [1, 0, 0, 1]), base: fixed([0, 0], [1, 0, 0, Infinity]) },
+    ];
+    for (const c of cases) {
+      const expected = gaussianKlDrift(c.live, c.base);
+      expect(expected.ok).toBe(false);
+      expect(gaussianKlDriftFrom(c.live, c.live.covariance(), new DriftBaseline(c.base))).toEqual(
+        expected,
+      );
+    }
+  });
+
+  it('is a copy: the baseline summary may go on without changing it', () => {
+    const rows = latentRows(200, 3, 5);
+    const base = new RunningCovariance(3);
+    for (let i = 0; i < 100; i++) base.push(rows.subarray(i * 3, i * 3 + 3));
+    const ref = new DriftBaseline(base);
+    const frozen = base.clone();
+    for (let i = 100; i < 200; i++) base.push(rows.subarray(i * 3, i * 3 + 3));
+    expect(gaussianKlDriftFrom(base, base.covariance(), ref)).toEqual(
+      gaussianKlDrift(base, frozen),
+    );
   });
 });
