@@ -80,7 +80,10 @@ export class MqttTransport {
     const c = this.config.mqtt;
     // A persistent session may deliver queued messages right after CONNACK: accept from the start.
     this.ingesting = true;
-    const client = await mqtt.connectAsync(this.url, {
+    // mqtt.connect, not connectAsync: handleMessage must be in place before CONNACK, since a
+    // broker delivers a persistent session's queued messages right behind it, in the same read;
+    // mqtt.js's default handler would acknowledge them unseen (lost across a collector crash).
+    const client = mqtt.connect(this.url, {
       clientId: c.client_id ?? defaultClientId(this.config.db.path),
       protocolVersion: c.protocol_version,
       clean: c.clean_session,
@@ -110,6 +113,20 @@ export class MqttTransport {
       }
       done();
     };
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        if (err) {
+          client.end(true);
+          reject(err);
+        } else resolve();
+      };
+      const onConnect = (): void => done();
+      const onError = (e: Error): void => done(e);
+      client.on('connect', onConnect);
+      client.on('error', onError);
+    });
     this.client = client;
   }
 
