@@ -66,7 +66,7 @@ export async function killLeftovers(): Promise<void> {
 }
 
 /** mosquitto on a fixed port with on-disk persistence; SIGKILL and start again at will. */
-export async function persistentMosquitto() {
+export async function persistentMosquitto(extraConfig: string[] = []) {
   if (!hasCommand('mosquitto')) {
     throw new Error('mosquitto is not installed: apt-get install -y mosquitto mosquitto-clients');
   }
@@ -91,6 +91,7 @@ export async function persistentMosquitto() {
       'autosave_interval 1',
       'max_inflight_messages 0',
       'max_queued_messages 100000',
+      ...extraConfig,
       '',
     ].join('\n'),
   );
