@@ -50,7 +50,7 @@ export interface CollectorBenchReport {
   skipped: string[];
 }
 
-const TEMPLATE = JSON.stringify({
+export const TEMPLATE = JSON.stringify({
   schema: 'redband.metrics',
   version: 1,
   fleet: 'bench',

@@ -1,10 +1,12 @@
 // The message schemas the agent and the collector share, and their decoders.
+import { isValidMetrics } from './check-metrics.ts';
 import { alertSchema, ALERT_SCHEMA, ALERT_VERSION, type AlertMessage } from './alert.ts';
 import { decodePayload, type Decoded, type DecodeOptions } from './decode.ts';
 import { metricsSchema, METRICS_SCHEMA, METRICS_VERSION, type MetricsMessage } from './metrics.ts';
 import { statusSchema, STATUS_SCHEMA, STATUS_VERSION, type StatusMessage } from './status.ts';
 
 export * from './alert.ts';
+export { isValidMetrics } from './check-metrics.ts';
 export * from './common.ts';
 export * from './decode.ts';
 export * from './measures.ts';
@@ -13,7 +15,13 @@ export * from './status.ts';
 export * from './topics.ts';
 
 export const decodeMetrics = (p: Uint8Array | string, o?: DecodeOptions): Decoded<MetricsMessage> =>
-  decodePayload(metricsSchema, { name: METRICS_SCHEMA, version: METRICS_VERSION }, p, o);
+  decodePayload(
+    metricsSchema,
+    { name: METRICS_SCHEMA, version: METRICS_VERSION },
+    p,
+    o,
+    isValidMetrics,
+  );
 
 export const decodeStatus = (p: Uint8Array | string, o?: DecodeOptions): Decoded<StatusMessage> =>
   decodePayload(statusSchema, { name: STATUS_SCHEMA, version: STATUS_VERSION }, p, o);
