@@ -40,31 +40,45 @@ export const DEMO_DEFAULTS: DemoPlanOptions = {
   skab: false,
 };
 
+/**
+ * The rule each injected sim fault must raise, on all channels at the default magnitude:
+ * what the demo's cast, the end-to-end test and the soak script all expect. A kind that is
+ * missing here raises no single rule reliably enough to be asserted.
+ */
+export const FAULT_RULE = {
+  collapse: 'over-coupling',
+  decouple: 'over-compression',
+  drift: 'drift',
+} as const satisfies Partial<Record<DemoFaultKind, string>>;
+export type RuledFaultKind = keyof typeof FAULT_RULE;
+/** a frozen agent stops publishing */
+export const FREEZE_RULE = 'silent';
+
 /** The cast: each incident with the rule it must raise. Devices beyond it are healthy. */
 const CAST: Omit<DemoDevice, 'device' | 'seed' | 'runtime'>[] = [
   { profile: 'sim', incident: null, expectRule: null, role: 'healthy' },
   {
     profile: 'sim',
     incident: { kind: 'fault', fault: 'collapse', start_s: 0, duration_s: 0 },
-    expectRule: 'over-coupling',
+    expectRule: FAULT_RULE.collapse,
     role: 'collapse → over-coupling',
   },
   {
     profile: 'sim',
     incident: { kind: 'fault', fault: 'decouple', start_s: 0, duration_s: 0 },
-    expectRule: 'over-compression',
+    expectRule: FAULT_RULE.decouple,
     role: 'decoupling → over-compression',
   },
   {
     profile: 'sim',
     incident: { kind: 'fault', fault: 'drift', start_s: 0, duration_s: 0 },
-    expectRule: 'drift',
+    expectRule: FAULT_RULE.drift,
     role: 'slow drift → drift',
   },
   {
     profile: 'sim',
     incident: { kind: 'freeze', start_s: 0, duration_s: 0 },
-    expectRule: 'silent',
+    expectRule: FREEZE_RULE,
     role: 'agent frozen → silent',
   },
   { profile: 'sim', incident: null, expectRule: null, role: 'healthy' },
@@ -104,4 +118,78 @@ export function planDemoFleet(options: Partial<DemoPlanOptions> = {}): DemoDevic
     });
   }
   return fleet;
+}
+
+/**
+ * When an incident's alert must begin (its episode's `since`, data time), relative to the
+ * incident's start: not more than `earlyS` before (a snapshot spans several seconds of
+ * data) and at most `maxDelayS` after.
+ */
+export const ALERT_WINDOW = { earlyS: 5, maxDelayS: 30 } as const;
+
+export interface ExpectedAlert {
+  device: string;
+  /** null: an incident that must raise nothing in particular, but explains what it does raise */
+  rule: string | null;
+  /** data time (epoch ms) of the incident's start and end; null = not timed in data time */
+  start: number | null;
+  end: number | null;
+  what: string;
+}
+
+/** A firing notification (not a re-send) as the collector published it. */
+export interface RaisedAlert {
+  device: string;
+  rule: string;
+  since: number;
+}
+
+export interface AlertMatch {
+  matched: { expected: ExpectedAlert; raised: RaisedAlert; delayS: number | null }[];
+  missed: ExpectedAlert[];
+  /** alerts no incident explains: before, between or long after every incident of the device */
+  unexplained: RaisedAlert[];
+  /** other alerts during an incident, which the end-to-end test tolerates (e.g. drift with collapse) */
+  collateral: RaisedAlert[];
+}
+
+/**
+ * Pairs each expected alert (rule not null) with the earliest unused firing of its rule on its device within
+ * ALERT_WINDOW of the incident's start (an untimed one: any firing of its rule). A firing left
+ * over is collateral while an incident of its device is under way (from `earlyS` before its
+ * start to `maxDelayS` after its end; an untimed incident covers the whole run), else unexplained.
+ */
+export function matchAlerts(expected: ExpectedAlert[], raised: RaisedAlert[]): AlertMatch {
+  const early = ALERT_WINDOW.earlyS * 1000;
+  const late = ALERT_WINDOW.maxDelayS * 1000;
+  const byTime = [...raised].sort((a, b) => a.since - b.since);
+  const used = new Set<RaisedAlert>();
+  const out: AlertMatch = { matched: [], missed: [], unexplained: [], collateral: [] };
+  for (const e of expected) {
+    if (e.rule === null) continue;
+    const hit = byTime.find(
+      (r) =>
+        !used.has(r) &&
+        r.device === e.device &&
+        r.rule === e.rule &&
+        (e.start === null || (r.since >= e.start - early && r.since <= e.start + late)),
+    );
+    if (!hit) {
+      out.missed.push(e);
+      continue;
+    }
+    used.add(hit);
+    const delayS = e.start === null ? null : (hit.since - e.start) / 1000;
+    out.matched.push({ expected: e, raised: hit, delayS });
+  }
+  for (const r of byTime) {
+    if (used.has(r)) continue;
+    const during = expected.some(
+      (e) =>
+        e.device === r.device &&
+        (e.start === null || (r.since >= e.start - early && r.since <= (e.end ?? e.start) + late)),
+    );
+    (during ? out.collateral : out.unexplained).push(r);
+  }
+  return out;
 }

@@ -1,0 +1,303 @@
+// The soak run: mosquitto, the collector and N agents as real processes (the same spawning,
+// config derivation and stop code as the demo), a seeded fault plan, an MQTT observer for
+// alerts and data time, and the accounting at the end. Stop order: agents (they flush their
+// outboxes), wait until the collector has stored what they sent, collector, broker.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { parse, stringify } from 'yaml';
+import { writeDeviceConfig } from '../../demo/configs.ts';
+import type { RaisedAlert } from '../../demo/plan.ts';
+import { freePort } from '../../demo/ports.ts';
+import { spawnRedband, stopProcess, type ManagedProcess } from '../../demo/processes.ts';
+import { decodeAlert, decodeMetrics, parseDeviceTopic } from '../../shared/schema/index.ts';
+import type { SimFaultKind } from '../../shared/sim/index.ts';
+import {
+  accountAlerts,
+  accountMessages,
+  outboxPath,
+  readHistory,
+  readOutbox,
+  type Outboxed,
+} from './accounting.ts';
+import { startMosquitto } from './mosquitto.ts';
+import { RssSeries, sampleProc } from './procstat.ts';
+import { buildReport, type SoakReport } from './report.ts';
+import { planSoak } from './schedule.ts';
+
+export interface SoakOptions {
+  agents: number;
+  minutes: number;
+  seed: number;
+  /** sim data runs this many times faster than real time (the test uses it; rules run on data time) */
+  speed: number;
+  kinds: readonly SimFaultKind[];
+  /** wall ms between agent starts: a CLI agent costs ~2.7 CPU-s to start (tsx, onnxruntime) */
+  staggerMs: number;
+  progressS: number;
+  /** keep the run directory even when every target is met */
+  keep: boolean;
+  onProgress: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export const FLEET = 'soak';
+const SAMPLE_EVERY_MS = 5000;
+/** how long the collector may take, after the agents stopped, to store what they sent */
+const SETTLE_MS = 30_000;
+
+export async function runSoak(o: SoakOptions): Promise<SoakReport> {
+  const runDir = mkdtempSync(join(tmpdir(), 'redband-soak-'));
+  const plan = planSoak({
+    agents: o.agents,
+    seed: o.seed,
+    dataSeconds: o.minutes * 60 * o.speed,
+    kinds: o.kinds,
+  });
+  const devices = plan.map((d) => d.device);
+  const agents: ManagedProcess[] = [];
+  let collector: ManagedProcess | null = null;
+  const broker = await startMosquitto(runDir);
+  const timers: NodeJS.Timeout[] = [];
+  let observer: mqtt.MqttClient | null = null;
+  // a holder, not a variable: TypeScript does not follow assignments made inside closures
+  const reader: { db: Database.Database | null } = { db: null };
+  const unexpectedExits: string[] = [];
+  let stopping = false;
+  try {
+    const httpPort = await freePort();
+    const collectorConfig = join(runDir, 'collector.yaml');
+    // Retention far beyond the run: the history is the received-side ledger.
+    writeFileSync(
+      collectorConfig,
+      stringify({ db: { history_points_per_device: 1_000_000, alert_history: 1_000_000 } }),
+    );
+    const dbFile = join(runDir, 'collector.db');
+    collector = spawnRedband(
+      'collector',
+      [
+        'collector',
+        '--config',
+        collectorConfig,
+        '--broker',
+        broker.url,
+        '--db',
+        dbFile,
+        '--port',
+        String(httpPort),
+      ],
+      join(runDir, 'collector.log'),
+    );
+    watch(collector, () => stopping, unexpectedExits);
+    const base = `http://127.0.0.1:${httpPort}`;
+    await waitForHttp(`${base}/api/fleet`, collector, 60_000);
+
+    // The observer: alerts as published, and each device's data time and phase.
+    const raised: (RaisedAlert & { receivedAt: number })[] = [];
+    const lastData = new Map<string, number>();
+    const live = new Set<string>();
+    const dropped = new Map<string, number>();
+    observer = await mqtt.connectAsync(broker.url, { reconnectPeriod: 500 });
+    observer.on('message', (topic, payload) => {
+      const t = parseDeviceTopic(topic);
+      if (t?.kind === 'alerts') {
+        const a = decodeAlert(payload);
+        if (a.ok && a.value.state === 'firing' && !a.value.resend) {
+          const { device, rule, since } = a.value;
+          raised.push({ device, rule, since, receivedAt: Date.now() });
+        }
+      } else if (t?.kind === 'metrics') {
+        const m = decodeMetrics(payload);
+        if (!m.ok) return;
+        lastData.set(t.device, Math.max(lastData.get(t.device) ?? 0, m.value.window_end));
+        if (m.value.phase === 'live') live.add(t.device);
+        dropped.set(t.device, m.value.health.windows_dropped);
+      }
+    });
+    await observer.subscribeAsync(
+      [`redband/v1/${FLEET}/+/alerts`, `redband/v1/${FLEET}/+/metrics`],
+      { qos: 1 },
+    );
+
+    const startMs = new Map<string, number>();
+    const t0 = Date.now();
+    for (const [i, d] of plan.entries()) {
+      if (o.signal?.aborted) break;
+      if (i > 0) await sleep(o.staggerMs, o.signal);
+      const file = writeDeviceConfig(
+        { ...d, runtime: 'node', profile: 'sim', incident: null, expectRule: null, role: '' },
+        { fleet: FLEET, brokerUrl: broker.url, runDir, skabSpeed: 1, simSpeed: o.speed },
+      );
+      // The fault schedule and a known data start: the labels are then exact epoch times.
+      const config = parse(readFileSync(file, 'utf8')) as { source: Record<string, unknown> };
+      const start = Date.now();
+      config.source.faults = d.faults;
+      config.source.start_ms = start;
+      writeFileSync(file, stringify(config));
+      startMs.set(d.device, start);
+      const agent = spawnRedband(
+        d.device,
+        ['agent', '--config', file],
+        join(runDir, `${d.device}.log`),
+      );
+      agents.push(agent);
+      watch(agent, () => stopping, unexpectedExits);
+    }
+
+    const collectorRss = new RssSeries();
+    const agentRss = new RssSeries();
+    const cpu = { t: [] as number[], collector: [] as number[], agents: [] as number[] };
+    let allLiveAt: number | null = null;
+    const sample = () => {
+      const now = Date.now();
+      const c = collector?.child.pid ? sampleProc(collector.child.pid) : null;
+      const a = agents.map((p) => (p.exit || !p.child.pid ? null : sampleProc(p.child.pid)));
+      collectorRss.add(now, [c?.rssBytes ?? NaN]);
+      agentRss.add(
+        now,
+        a.map((s) => s?.rssBytes ?? NaN),
+      );
+      cpu.t.push(now);
+      cpu.collector.push(c?.cpuS ?? NaN);
+      cpu.agents.push(a.reduce((sum, s) => sum + (s?.cpuS ?? 0), 0));
+      if (allLiveAt === null && live.size === devices.length) allLiveAt = now;
+    };
+    sample();
+    timers.push(setInterval(sample, SAMPLE_EVERY_MS));
+    const sentNow = () => sumSent(runDir, devices);
+    const receivedNow = () => {
+      reader.db ??= new Database(dbFile, { readonly: true, fileMustExist: true });
+      return (reader.db.prepare('SELECT COUNT(*) AS n FROM history').get() as { n: number }).n;
+    };
+    timers.push(
+      setInterval(() => {
+        const last = agentRss.samples.at(-1);
+        const cRss = collectorRss.samples.at(-1)?.bytes ?? 0;
+        o.onProgress(
+          `[soak ${clock(Date.now() - t0)}] agents ${agents.filter((p) => !p.exit).length}/${o.agents}` +
+            ` live ${live.size} · sent ${sentNow().sent} · received ${receivedNow()}` +
+            ` · alerts ${raised.length} · RSS collector ${mb(cRss)} agents ${mb(last?.bytes ?? 0)}`,
+        );
+      }, o.progressS * 1000),
+    );
+
+    await sleep(Math.max(0, t0 + o.minutes * 60_000 - Date.now()), o.signal);
+    sample();
+    const stopAt = Date.now();
+    stopping = true;
+    timers.forEach(clearInterval);
+    await Promise.all(agents.map((p) => stopProcess(p)));
+    const outboxes = new Map<string, Outboxed>(
+      devices.map((d) => [d, readOutbox(outboxPath(runDir, FLEET, d))]),
+    );
+    const sent = [...outboxes.values()].reduce((s, x) => s + x.sent - x.left, 0);
+    const settleEnd = Date.now() + SETTLE_MS;
+    while (receivedNow() < sent && Date.now() < settleEnd) await sleep(250);
+    // Alerts caused by the last messages are published after their commit.
+    await sleep(2000);
+    const metricsText = await fetch(`${base}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    reader.db?.close();
+    reader.db = null;
+    await stopProcess(collector, 10_000);
+    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+    const history = readHistory(db, FLEET);
+    db.close();
+
+    const messages = accountMessages(devices, outboxes, history);
+    // A clean stop publishes `offline`, which the collector rightly reports as silent.
+    const judged = raised.filter((a) => !(a.rule === 'silent' && a.receivedAt >= stopAt));
+    const alerts = accountAlerts(plan, startMs, lastData, judged);
+    const from = allLiveAt ?? stopAt;
+    const report = buildReport({
+      options: { agents: o.agents, minutes: o.minutes, seed: o.seed, speed: o.speed },
+      wallS: (stopAt - t0) / 1000,
+      runDir,
+      messages,
+      redelivered: promSum(metricsText, 'redband_ingest_duplicates_total'),
+      alerts,
+      rss: { collector: collectorRss, agents: agentRss, from, agentCount: o.agents },
+      cpu,
+      windowsDropped: [...dropped.values()].reduce((a, b) => a + b, 0),
+      unexpectedExits,
+      interrupted: o.signal?.aborted ?? false,
+    });
+    if (report.ok && !o.keep) rmSync(runDir, { recursive: true, force: true });
+    return report;
+  } finally {
+    stopping = true;
+    timers.forEach(clearInterval);
+    reader.db?.close();
+    await Promise.all(agents.map((p) => stopProcess(p, 3000)));
+    if (collector) await stopProcess(collector, 10_000);
+    await observer?.endAsync(true).catch(() => undefined);
+    await broker.stop();
+  }
+}
+
+function sumSent(runDir: string, devices: string[]): { sent: number } {
+  let sent = 0;
+  for (const d of devices) {
+    try {
+      sent += readOutbox(outboxPath(runDir, FLEET, d)).sent;
+    } catch {
+      // busy or not created yet: the progress line is a glance, the final count is exact
+    }
+  }
+  return { sent };
+}
+
+function watch(p: ManagedProcess, stopping: () => boolean, exits: string[]): void {
+  p.child.on('exit', (code, signal) => {
+    if (!stopping()) exits.push(`${p.name} exited (${code ?? signal}); log: ${p.logFile}`);
+  });
+}
+
+async function waitForHttp(url: string, p: ManagedProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (p.exit) throw new Error(`${p.name} exited before it was ready; log: ${p.logFile}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(200);
+  }
+  throw new Error(`${p.name} did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+/** Sum of a Prometheus counter over all its label sets. */
+function promSum(text: string, name: string): number | null {
+  if (!text) return null;
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+const clock = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+};
+export const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
