@@ -351,3 +351,52 @@ export function sh(cmd: string, args: string[]): string {
 export async function settle(ms = 500): Promise<void> {
   await sleep(ms);
 }
+
+/**
+ * A network namespace joined to the host by a veth pair: a process run inside (`ip netns exec`)
+ * reaches the host only over this link, which the test takes down and up again. Root only;
+ * without it the test fails with this message rather than skipping (the fault must be tested).
+ */
+export function makeNetns(tag: string) {
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      'the partition test needs root for network namespaces (ip netns add, veth); run it as root',
+    );
+  }
+  if (!hasCommand('ip')) {
+    throw new Error('ip is not installed: apt-get install -y iproute2');
+  }
+  const id = process.pid % 100_000;
+  const ns = `rb-${tag}-${id}`;
+  const host = `rbh${id}`;
+  const peer = `rbn${id}`;
+  const net = `10.213.${id % 250}`;
+  const hostIp = `${net}.1`;
+  const inNs = (...args: string[]) => sh('ip', ['netns', 'exec', ns, ...args]);
+  const destroy = (): void => {
+    // deleting the namespace destroys its end of the pair, and with it the host end
+    spawnSync('ip', ['netns', 'del', ns]);
+    spawnSync('ip', ['link', 'del', host]);
+  };
+  destroy(); // a leftover of an earlier, killed run with the same pid
+  try {
+    sh('ip', ['netns', 'add', ns]);
+    sh('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', peer]);
+    sh('ip', ['link', 'set', peer, 'netns', ns]);
+    sh('ip', ['addr', 'add', `${hostIp}/30`, 'dev', host]);
+    sh('ip', ['link', 'set', host, 'up']);
+    inNs('ip', 'addr', 'add', `${net}.2/30`, 'dev', peer);
+    inNs('ip', 'link', 'set', peer, 'up');
+    inNs('ip', 'link', 'set', 'lo', 'up');
+  } catch (e) {
+    destroy();
+    throw e;
+  }
+  return {
+    ns,
+    hostIp,
+    down: () => sh('ip', ['link', 'set', host, 'down']),
+    up: () => sh('ip', ['link', 'set', host, 'up']),
+    destroy,
+  };
+}

@@ -31,6 +31,8 @@ export interface MqttSinkOptions {
   /** how long stop() waits for the outbox to empty before giving up (the rest stays on disk) */
   flushTimeoutMs: number;
   clock?: () => number;
+  /** outbox trouble (drops, a disk that refuses writes) is logged at most once per this */
+  logPeriodMs?: number;
   connect?: (url: string, opts: IClientOptions) => MqttClient;
 }
 
@@ -79,6 +81,7 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
       }
       cursor = rec.id;
       inflight.add(rec.id);
+      outbox.sending(rec);
       current.publish(rec.topic, rec.payload, { qos: 1 }, (err) => {
         if (closed) return;
         // A PUBACK from an abandoned connection still proves delivery: ack it either way.
@@ -139,11 +142,52 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
       if (connected && !stopping) log.warn('mqtt connection lost');
       connected = false;
       inflight.clear();
+      outbox.release();
       notifyIfIdle();
       if (stopping) return;
       c.end(true);
       scheduleReconnect();
     });
+  };
+
+  // Outbox trouble, logged when it starts and ends and at most once per period in between,
+  // so a disk that stays full for a week does not fill the journal as well.
+  const clock = opts.clock ?? Date.now;
+  const logPeriodMs = opts.logPeriodMs ?? 60_000;
+  let degradedSince: number | null = null;
+  let lastDegradedLog = 0;
+  let droppedLogged = 0;
+  let lastDropLog = Number.NEGATIVE_INFINITY;
+  const reportOutbox = (): void => {
+    const now = clock();
+    const file = outbox.location;
+    if (outbox.degraded && degradedSince === null) {
+      degradedSince = lastDegradedLog = now;
+      log.error(
+        { file, err: outbox.storageError, inMemory: outbox.memoryDepth, unstored: outbox.unstored },
+        'outbox: the disk refuses writes; messages wait in memory (bounded, lost if the agent dies) and are still sent',
+      );
+    } else if (outbox.degraded && now - lastDegradedLog >= logPeriodMs) {
+      lastDegradedLog = now;
+      log.warn(
+        { file, err: outbox.storageError, inMemory: outbox.memoryDepth, unstored: outbox.unstored },
+        'outbox: the disk still refuses writes',
+      );
+    } else if (!outbox.degraded && degradedSince !== null) {
+      log.info(
+        { file, unstored: outbox.unstored, degradedMs: now - degradedSince },
+        'outbox: the disk takes writes again; what waited in memory is on disk',
+      );
+      degradedSince = null;
+    }
+    if (outbox.dropped > droppedLogged && now - lastDropLog >= logPeriodMs) {
+      log.warn(
+        { dropped: outbox.dropped, new: outbox.dropped - droppedLogged, depth: outbox.depth },
+        'outbox: dropped the oldest messages (outbox limits: max_messages, max_bytes, max_age_s)',
+      );
+      droppedLogged = outbox.dropped;
+      lastDropLog = now;
+    }
   };
 
   const waitIdle = (timeoutMs: number): Promise<void> =>
@@ -169,11 +213,19 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
     kind: 'mqtt',
     async start(status) {
       online = status;
+      const r = outbox.recovered;
+      if (r) {
+        log.error(
+          { file: outbox.location, movedTo: r.movedTo, err: r.reason },
+          'outbox: the file was corrupt; moved it aside and started with an empty outbox (its messages are lost)',
+        );
+      }
       open();
     },
     publishMetrics(message: MetricsMessage) {
       outbox.append(deviceTopic(message.fleet, message.device, 'metrics'), JSON.stringify(message));
       drain();
+      reportOutbox();
     },
     stats: (): SinkStats => ({ outboxDepth: outbox.depth, outboxDropped: outbox.dropped }),
     stop(offline) {
@@ -186,6 +238,18 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
         if (c && connected) await publishOffline(c, offline);
         if (c) await new Promise<void>((resolve) => c.end(!connected, {}, () => resolve()));
         idleWaiters = [];
+        outbox.flush();
+        reportOutbox();
+        log.info(
+          {
+            depth: outbox.depth,
+            dropped: outbox.dropped,
+            unstored: outbox.unstored,
+            inMemory: outbox.memoryDepth,
+          },
+          // inMemory > 0: the disk was still refusing; those messages are lost with the process
+          'mqtt sink stopped',
+        );
         closed = true;
         outbox.close();
       })();

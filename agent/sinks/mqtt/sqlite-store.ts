@@ -1,75 +1,140 @@
 // The on-disk outbox store: one SQLite file in WAL mode (see README for why SQLite and not
-// JSON-lines segments). AUTOINCREMENT keeps ids strictly increasing across restarts, even
-// after the newest rows were deleted, so replay order is append order forever.
-import { mkdirSync } from 'node:fs';
+// JSON-lines segments). The outbox picks the ids; AUTOINCREMENT keeps the highest id ever used
+// in sqlite_sequence, so ids keep growing across restarts even after the newest rows were
+// deleted, and replay order is append order forever.
+//
+// Opening: the file is locked exclusively for the life of the agent (a second agent on the
+// same outbox would send every message twice and delete the other's rows on its acks), and
+// checked. A locked file is a UserError naming it (exit 2: a second instance is an operator's
+// mistake, restarting cannot fix it). A corrupt file is moved aside, kept for inspection, and
+// a fresh outbox takes its place (`recovered`), so an unattended device keeps reporting.
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { UserError } from '../../../shared/errors.ts';
 import { recordBytes, type OutboxRecord, type OutboxStore } from './store.ts';
 
 export const OUTBOX_FILE = 'outbox.db';
 
-export class SqliteOutboxStore implements OutboxStore {
-  private readonly db: Database.Database;
-  private readonly stmts;
-  private closed = false;
+/** how long opening waits for another holder of the file before calling it locked */
+const LOCK_WAIT_MS = 1000;
 
-  constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, OUTBOX_FILE));
-    this.db.pragma('journal_mode = WAL');
+const CORRUPT = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+const LOCKED = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
+
+export interface Recovered {
+  /** where the corrupt file went */
+  movedTo: string;
+  reason: string;
+}
+
+function openChecked(file: string): Database.Database {
+  const db = new Database(file, { timeout: LOCK_WAIT_MS });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a power cut can lose the last transactions, never corrupt the file;
     // FULL would fsync every message, which flash storage on a device pays for dearly.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS outbox (
+    db.pragma('synchronous = NORMAL');
+    // takes the exclusive lock now, not at the first append
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') {
+      throw Object.assign(new Error(`quick_check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
+    }
+    db.exec(`CREATE TABLE IF NOT EXISTS outbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       topic TEXT NOT NULL,
       payload TEXT NOT NULL,
       created_at INTEGER NOT NULL,
       bytes INTEGER NOT NULL
     )`);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+function moveAside(file: string, stamp: string): string {
+  const to = `${file}.corrupt-${stamp}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(file + suffix)) renameSync(file + suffix, to + suffix);
+  }
+  return to;
+}
+
+export class SqliteOutboxStore implements OutboxStore {
+  readonly location: string;
+  /** set when the file was corrupt at open and a fresh one took its place */
+  readonly recovered: Recovered | null = null;
+  private readonly db: Database.Database;
+  private readonly stmts;
+  private closed = false;
+
+  constructor(dir: string, now: () => number = Date.now) {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, OUTBOX_FILE);
+    this.location = file;
+    let db: Database.Database;
+    try {
+      db = openChecked(file);
+    } catch (e) {
+      const code = String((e as { code?: unknown }).code);
+      const msg = (e as Error).message;
+      if (LOCKED.has(code)) {
+        throw new UserError(
+          `outbox ${file} is locked by another process (another agent with the same device and outbox.dir?): ${msg}`,
+          'outbox-locked',
+        );
+      }
+      if (!CORRUPT.has(code)) throw new UserError(`outbox ${file}: cannot open: ${msg}`, 'outbox');
+      const movedTo = moveAside(file, new Date(now()).toISOString().replace(/[:.]/g, '-'));
+      this.recovered = { movedTo, reason: msg };
+      db = openChecked(file);
+    }
+    this.db = db;
     this.stmts = {
-      append: this.db.prepare(
-        'INSERT INTO outbox (topic, payload, created_at, bytes) VALUES (?, ?, ?, ?)',
+      insert: db.prepare(
+        'INSERT INTO outbox (id, topic, payload, created_at, bytes) VALUES (?, ?, ?, ?, ?)',
       ),
-      list: this.db.prepare(
+      list: db.prepare(
         'SELECT id, topic, payload, created_at AS createdAt FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
       ),
-      delete: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
-      deleteOldest: this.db.prepare(
-        'DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)',
+      delete: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+      bytes: db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM outbox'),
+      lastId: db.prepare(
+        `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
+                    COALESCE((SELECT MAX(id) FROM outbox), 0)) AS id`,
       ),
-      deleteBefore: this.db.prepare('DELETE FROM outbox WHERE created_at < ?'),
-      count: this.db.prepare('SELECT COUNT(*) AS n FROM outbox'),
-      bytes: this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM outbox'),
     };
   }
 
-  append(topic: string, payload: string, createdAt: number): number {
-    const r = this.stmts.append.run(
-      topic,
-      payload,
-      Math.round(createdAt),
-      recordBytes(topic, payload),
+  insert(r: OutboxRecord): void {
+    this.stmts.insert.run(
+      r.id,
+      r.topic,
+      r.payload,
+      Math.round(r.createdAt),
+      recordBytes(r.topic, r.payload),
     );
-    return Number(r.lastInsertRowid);
   }
   list(afterId: number, limit: number): OutboxRecord[] {
-    return this.stmts.list.all(afterId, limit) as OutboxRecord[];
+    // SQLite's LIMIT takes an integer; -1 means none
+    return this.stmts.list.all(afterId, Number.isFinite(limit) ? limit : -1) as OutboxRecord[];
   }
   delete(id: number): void {
     this.stmts.delete.run(id);
-  }
-  deleteOldest(count: number): number {
-    return this.stmts.deleteOldest.run(count).changes;
-  }
-  deleteCreatedBefore(time: number): number {
-    return this.stmts.deleteBefore.run(Math.round(time)).changes;
   }
   count(): number {
     return (this.stmts.count.get() as { n: number }).n;
   }
   bytes(): number {
     return (this.stmts.bytes.get() as { b: number }).b;
+  }
+  lastId(): number {
+    return (this.stmts.lastId.get() as { id: number }).id;
   }
   close(): void {
     if (this.closed) return;

@@ -1,5 +1,8 @@
-// Where the outbox keeps its messages. The outbox logic (limits, drop-oldest, replay order)
-// is written against this interface so tests can inject a store; the agent uses SQLite.
+// Where the outbox keeps its messages. The outbox logic (limits, drop-oldest, replay order,
+// the degraded mode when the disk refuses writes) is written against this interface so tests
+// can inject a store; the agent uses SQLite. Ids are chosen by the outbox, not the store, so a
+// record held in memory while the disk was full keeps its place in the order when it is moved
+// to disk later.
 
 export interface OutboxRecord {
   /** strictly increasing across restarts: replay order */
@@ -11,44 +14,47 @@ export interface OutboxRecord {
 }
 
 export interface OutboxStore {
-  append(topic: string, payload: string, createdAt: number): number;
+  /** where the records live, for log lines (a file path) */
+  readonly location?: string;
+  /** set when the store found its file corrupt at open and started afresh */
+  readonly recovered?: { movedTo: string; reason: string } | null;
+  /** stores a record under its own id (greater than every id stored before) */
+  insert(record: OutboxRecord): void;
   /** up to `limit` records with id > afterId, oldest first */
   list(afterId: number, limit: number): OutboxRecord[];
   delete(id: number): void;
-  /** deletes the `count` oldest records; returns how many went */
-  deleteOldest(count: number): number;
-  /** deletes records created before `time`; returns how many went */
-  deleteCreatedBefore(time: number): number;
   count(): number;
   /** total payload + topic bytes */
   bytes(): number;
+  /** the highest id ever stored (also of records deleted since), 0 when none */
+  lastId(): number;
   close(): void;
 }
 
-/** An in-memory store: for tests and for a sink configured without an outbox directory. */
+/** An in-memory store: for tests, and where the outbox holds what the disk refused. */
 export class MemoryOutboxStore implements OutboxStore {
   private records: OutboxRecord[] = [];
-  private nextId = 1;
+  private last = 0;
   private total = 0;
 
-  append(topic: string, payload: string, createdAt: number): number {
-    const id = this.nextId++;
-    this.records.push({ id, topic, payload, createdAt });
-    this.total += recordBytes(topic, payload);
-    return id;
+  insert(record: OutboxRecord): void {
+    this.records.push({ ...record });
+    this.last = Math.max(this.last, record.id);
+    this.total += recordBytes(record.topic, record.payload);
   }
   list(afterId: number, limit: number): OutboxRecord[] {
-    return this.records.filter((r) => r.id > afterId).slice(0, limit);
+    const out: OutboxRecord[] = [];
+    for (const r of this.records) {
+      if (out.length >= limit) break;
+      if (r.id > afterId) out.push(r);
+    }
+    return out;
   }
   delete(id: number): void {
-    this.remove((r) => r.id === id);
-  }
-  deleteOldest(count: number): number {
-    const gone = this.records.slice(0, count);
-    return this.remove((r) => gone.includes(r));
-  }
-  deleteCreatedBefore(time: number): number {
-    return this.remove((r) => r.createdAt < time);
+    const i = this.records.findIndex((r) => r.id === id);
+    if (i < 0) return;
+    const [r] = this.records.splice(i, 1);
+    this.total -= recordBytes(r!.topic, r!.payload);
   }
   count(): number {
     return this.records.length;
@@ -56,17 +62,10 @@ export class MemoryOutboxStore implements OutboxStore {
   bytes(): number {
     return this.total;
   }
-  close(): void {}
-
-  private remove(pred: (r: OutboxRecord) => boolean): number {
-    const before = this.records.length;
-    this.records = this.records.filter((r) => {
-      if (!pred(r)) return true;
-      this.total -= recordBytes(r.topic, r.payload);
-      return false;
-    });
-    return before - this.records.length;
+  lastId(): number {
+    return this.last;
   }
+  close(): void {}
 }
 
 export function recordBytes(topic: string, payload: string): number {
