@@ -89,22 +89,23 @@ export class Outbox {
     }
     this.retry();
     this.expire();
-    while (this.depth + 1 > this.limits.maxMessages && this.dropOldest(false)) {}
-    while (
-      this.depth > 0 &&
-      this.bytes() + size > this.limits.maxBytes &&
-      this.dropOldest(false)
-    ) {}
+    // dropOldest() is false when only in-flight records are left: they are not ours to drop
+    let room = true;
+    while (room && this.depth + 1 > this.limits.maxMessages) room = this.dropOldest(false);
+    while (room && this.depth > 0 && this.bytes() + size > this.limits.maxBytes)
+      room = this.dropOldest(false);
     const rec: OutboxRecord = { id: ++this.lastId, topic, payload, createdAt: this.clock() };
     if (!this.degraded && this.disk(() => this.store.insert(rec))) return rec.id;
     this.unstored++;
     this.memory.insert(rec);
     this.inMemory.add(rec.id);
+    room = true;
     while (
+      room &&
       (this.memory.count() > this.memLimits.maxMessages ||
-        this.memory.bytes() > this.memLimits.maxBytes) &&
-      this.dropOldest(true)
-    ) {}
+        this.memory.bytes() > this.memLimits.maxBytes)
+    )
+      room = this.dropOldest(true);
     return rec.id;
   }
 
