@@ -100,7 +100,9 @@ export async function persistentMosquitto(extraConfig: string[] = []) {
   return {
     url,
     port,
+    /** no-op while it runs */
     async start() {
+      if (proc?.running) return;
       proc = spawnTracked('mosquitto', 'mosquitto', ['-c', conf]);
       await waitForBroker(url, proc);
     },
@@ -129,7 +131,7 @@ export interface AgentOpts {
   url: string;
   /** csv file replayed, rows per second (a live source: the queue must hold what waits) */
   csv: string;
-  speed: number;
+  speed: number | 'max';
   periodWindows?: number;
   outboxDir?: string;
   /** `outbox:` keys over the defaults */
