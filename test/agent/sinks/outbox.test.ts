@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxLimits } from '../../../agent/sinks/mqtt/outbox.ts';
 import { SqliteOutboxStore } from '../../../agent/sinks/mqtt/sqlite-store.ts';
 import { Backoff, TokenBucket } from '../../../agent/sinks/mqtt/backoff.ts';
+import { UserError } from '../../../shared/errors.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -106,5 +107,119 @@ describe('reconnect backoff and send rate', () => {
     expect(bucket.take()).toBe(100);
     now = 100;
     expect(bucket.take()).toBe(0);
+  });
+});
+
+/**
+ * A real SQLite store whose writes fail with SQLITE_FULL while `full` is set: the outbox's
+ * degraded mode, step by step. (The whole agent on a real full tmpfs: test/reliability/disk.)
+ */
+class FillableStore extends SqliteOutboxStore {
+  full = false;
+  private check(): void {
+    if (this.full)
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  }
+  override insert(r: Parameters<SqliteOutboxStore['insert']>[0]): void {
+    this.check();
+    super.insert(r);
+  }
+  override delete(id: number): void {
+    this.check();
+    super.delete(id);
+  }
+}
+
+describe('outbox when the disk refuses writes', () => {
+  it('holds what the disk refuses in memory, in order, and moves it to disk when space returns', () => {
+    let now = 0;
+    const store = new FillableStore(dir);
+    const o = new Outbox(store, roomy, () => now);
+    const a = o.append('t', 'a');
+    store.full = true;
+    const b = o.append('t', 'b');
+    const c = o.append('t', 'c');
+    expect([a, b, c]).toEqual([1, 2, 3]);
+    expect(o.degraded).toBe(true);
+    expect(o.storageError).toMatch(/SQLITE_FULL/);
+    expect({ unstored: o.unstored, memory: o.memoryDepth, depth: o.depth }).toEqual({
+      unstored: 2,
+      memory: 2,
+      depth: 3,
+    });
+    expect(payloads(o)).toEqual(['a', 'b', 'c']);
+    // an ack the disk refuses is remembered: the row is gone from the outbox's view
+    o.ack(a);
+    expect(payloads(o)).toEqual(['b', 'c']);
+    expect(o.depth).toBe(2);
+
+    store.full = false;
+    now += 1000; // the retry period
+    const d = o.append('t', 'd');
+    expect(d).toBe(4);
+    expect({ degraded: o.degraded, error: o.storageError, memory: o.memoryDepth }).toEqual({
+      degraded: false,
+      error: null,
+      memory: 0,
+    });
+    o.close();
+    // everything is on disk, in order, with the acked row deleted
+    const reopened = open();
+    expect(payloads(reopened)).toEqual(['b', 'c', 'd']);
+    reopened.close();
+  });
+
+  it('bounds the memory queue, dropping its oldest, counted', () => {
+    const store = new FillableStore(dir);
+    store.full = true;
+    const o = new Outbox(store, roomy, () => 0, { maxMessages: 2, maxBytes: 1 << 20 });
+    for (const p of ['1', '2', '3', '4']) o.append('t', p);
+    expect(payloads(o)).toEqual(['3', '4']);
+    expect({ dropped: o.dropped, unstored: o.unstored }).toEqual({ dropped: 2, unstored: 4 });
+    o.close();
+  });
+
+  it('never drops a message in flight: the age limit waits for its PUBACK', () => {
+    let now = 0;
+    const o = open({ maxAgeMs: 100 }, () => now);
+    o.append('t', 'sent');
+    o.append('t', 'waiting');
+    const [rec] = o.next(0, 1);
+    o.sending(rec!);
+    now = 500;
+    expect(payloads(o)).toEqual(['sent']);
+    expect(o.dropped).toBe(1);
+    o.ack(rec!.id);
+    expect(o.depth).toBe(0);
+    o.close();
+  });
+});
+
+describe('outbox file at start', () => {
+  it('corrupt: moved aside (kept), a fresh outbox opens, and the store says where it went', () => {
+    writeFileSync(join(dir, 'outbox.db'), 'not a database'.repeat(100));
+    const store = new SqliteOutboxStore(dir, () => Date.UTC(2025, 0, 2, 3, 4, 5));
+    expect(store.recovered?.movedTo).toBe(join(dir, 'outbox.db.corrupt-2025-01-02T03-04-05-000Z'));
+    expect(store.recovered?.reason).toMatch(/not a database/);
+    expect(readFileSync(store.recovered!.movedTo, 'utf8')).toBe('not a database'.repeat(100));
+    expect(store.count()).toBe(0);
+    store.close();
+  });
+
+  it('locked by another agent: a UserError naming the file', () => {
+    const first = new SqliteOutboxStore(dir);
+    let error: unknown;
+    try {
+      new SqliteOutboxStore(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect(error).toMatchObject({
+      code: 'outbox-locked',
+      message: `outbox ${join(dir, 'outbox.db')} is locked by another process (another agent with the same device and outbox.dir?): database is locked`,
+    });
+    first.close();
+    new SqliteOutboxStore(dir).close(); // released on close
   });
 });
