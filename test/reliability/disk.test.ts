@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   groundTruth,
   killLeftovers,
+  type CollectorProc,
   logLines,
   mustRun,
   persistentMosquitto,
@@ -34,11 +35,11 @@ afterAll(async () => {
   for (const m of mounts) spawnSync('umount', ['-l', m]);
 });
 
-function smallDisk(dir: string, size: string): string {
+function smallDisk(dir: string, name: string, size: string): string {
   if (process.getuid?.() !== 0) {
     throw new Error('the disk-full test mounts a tmpfs and needs root; run it as root');
   }
-  const mnt = join(dir, 'small-disk');
+  const mnt = join(dir, name);
   mkdirSync(mnt);
   sh('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]);
   mounts.push(mnt);
@@ -48,6 +49,14 @@ function smallDisk(dir: string, size: string): string {
 const dir = tmpDir('redband-rel-disk-');
 const broker = await persistentMosquitto();
 const db = join(dir, 'collector.db');
+// one collector for the file (a second one on the same DB and client id would fight the first)
+let collector: CollectorProc | null = null;
+async function ensureCollector(): Promise<void> {
+  await broker.start(); // no-op while it runs
+  if (!collector?.proc.running) {
+    collector = await startCollector(broker.url, db, writeCollectorConfig(dir));
+  }
+}
 const seqsOf = (device: string) =>
   readHistory(db)
     .filter((r) => r.device === device)
@@ -55,7 +64,7 @@ const seqsOf = (device: string) =>
 
 describe('the outbox’s disk', () => {
   it('full: a bounded memory queue takes over, logged once, recovered, nothing lost', async () => {
-    const mnt = smallDisk(dir, '4m');
+    const mnt = smallDisk(dir, 'disk-4m', '4m');
     // ~1 MiB left: some 80 snapshots fit (each append writes a few WAL pages), the replay has 140
     const filler = join(mnt, 'filler');
     writeFileSync(filler, Buffer.alloc(3 << 20));
@@ -70,8 +79,7 @@ describe('the outbox’s disk', () => {
     const truth = await groundTruth(config);
     // The collector subscribes first (its session outlives the broker's restart), then the
     // broker goes away: the agent meets no broker and its backlog fills the disk.
-    await broker.start();
-    const collector = await startCollector(broker.url, db, writeCollectorConfig(dir));
+    await ensureCollector();
     await broker.kill('SIGTERM');
     const agent = startAgent(config, 'agent-full');
     const said = (msg: string) => logLines(agent).filter((l) => l.msg?.startsWith(msg));
@@ -112,12 +120,44 @@ describe('the outbox’s disk', () => {
     expect(said('outbox: the disk takes writes again').length).toBe(episodes);
     expect(said('outbox: the disk still refuses writes')).toEqual([]);
     expect(logLines(agent).filter((l) => l.msg?.startsWith('stage error'))).toEqual([]);
-    await collector.proc.kill('SIGTERM');
   }, 120_000);
 
+  it('full at start (no room for the file itself): runs degraded from the first message', async () => {
+    await ensureCollector();
+    const mnt = smallDisk(dir, 'disk-1m', '1m');
+    mkdirSync(join(mnt, 'rel-bare'));
+    try {
+      writeFileSync(join(mnt, 'filler'), Buffer.alloc(2 << 20));
+    } catch (e) {
+      expect((e as { code?: string }).code).toBe('ENOSPC'); // what is written stays: disk full
+    }
+    const config = writeAgentConfig({
+      dir,
+      device: 'bare',
+      url: broker.url,
+      csv: SKAB_VALVE1,
+      speed: 'max',
+      outboxDir: mnt,
+    });
+    const truth = await groundTruth(config);
+    const agent = startAgent(config, 'agent-bare');
+    expect(await agent.exited).toEqual({ code: 0, signal: null });
+    await waitFor(() => seqsOf('bare').length >= truth, 'every snapshot', 30_000);
+    await sleep(500);
+    expect(seqsOf('bare')).toEqual(range(truth));
+    const logs = logLines(agent);
+    const first = logs.find((l) => l.msg?.startsWith('outbox: the disk refuses writes'));
+    expect(String(first?.err)).toMatch(/SQLITE_FULL|SQLITE_IOERR|ENOSPC/);
+    expect(logs.find((l) => l.msg === 'mqtt sink stopped')).toMatchObject({
+      depth: 0,
+      dropped: 0,
+      inMemory: 0,
+      unstored: truth,
+    });
+  }, 60_000);
+
   it('corrupt at start: moved aside, named in the log, a fresh outbox, the agent runs', async () => {
-    await broker.start(); // running already, unless the test above failed early
-    const collector = await startCollector(broker.url, db, writeCollectorConfig(dir));
+    await ensureCollector();
     const outboxDir = join(dir, 'outbox-corrupt');
     const file = join(outboxDir, 'rel-corrupt', 'outbox.db');
     mkdirSync(join(outboxDir, 'rel-corrupt'), { recursive: true });
@@ -142,7 +182,6 @@ describe('the outbox’s disk', () => {
     await waitFor(() => seqsOf('corrupt').length >= truth, 'every snapshot', 30_000);
     expect(seqsOf('corrupt')).toEqual(range(truth));
     expect(existsSync(file)).toBe(true);
-    await collector.proc.kill('SIGTERM');
   }, 90_000);
 
   it('locked at start: exit code 2 and one line naming the file', async () => {
@@ -169,6 +208,7 @@ describe('the outbox’s disk', () => {
     } finally {
       holder.close();
     }
+    await collector?.proc.kill('SIGTERM');
     await broker.kill('SIGTERM');
   }, 60_000);
 });

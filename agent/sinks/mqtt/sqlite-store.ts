@@ -8,6 +8,9 @@
 // checked. A locked file is a UserError naming it (exit 2: a second instance is an operator's
 // mistake, restarting cannot fix it). A corrupt file is moved aside, kept for inspection, and
 // a fresh outbox takes its place (`recovered`), so an unattended device keeps reporting.
+// Any other failure (a disk too full for even a new file, an I/O error) leaves the store
+// unopened: reads see an empty outbox, writes try to open it again and throw until that works,
+// so the outbox runs in its degraded mode and moves to disk as soon as the disk allows.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -64,55 +67,66 @@ function moveAside(file: string, stamp: string): string {
   return to;
 }
 
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare(
+      'INSERT INTO outbox (id, topic, payload, created_at, bytes) VALUES (?, ?, ?, ?, ?)',
+    ),
+    list: db.prepare(
+      'SELECT id, topic, payload, created_at AS createdAt FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    delete: db.prepare('DELETE FROM outbox WHERE id = ?'),
+    count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+    bytes: db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM outbox'),
+    lastId: db.prepare(
+      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
+                  COALESCE((SELECT MAX(id) FROM outbox), 0)) AS id`,
+    ),
+  };
+}
+
+const describe = (e: unknown): { code: string; msg: string } => {
+  const code = String((e as { code?: unknown }).code);
+  const msg = (e as Error).message;
+  return { code, msg: code.startsWith('SQLITE') && !msg.includes(code) ? `${code}: ${msg}` : msg };
+};
+
 export class SqliteOutboxStore implements OutboxStore {
   readonly location: string;
   /** set when the file was corrupt at open and a fresh one took its place */
   readonly recovered: Recovered | null = null;
-  private readonly db: Database.Database;
-  private readonly stmts;
+  /** why the file could not be opened (yet); null once it is open */
+  openError: string | null = null;
+  private db: Database.Database | null = null;
+  private stmts: ReturnType<typeof prepare> | null = null;
   private closed = false;
 
   constructor(dir: string, now: () => number = Date.now) {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, OUTBOX_FILE);
     this.location = file;
-    let db: Database.Database;
     try {
-      db = openChecked(file);
+      this.attach(openChecked(file));
     } catch (e) {
-      const code = String((e as { code?: unknown }).code);
-      const msg = (e as Error).message;
+      const { code, msg } = describe(e);
       if (LOCKED.has(code)) {
         throw new UserError(
-          `outbox ${file} is locked by another process (another agent with the same device and outbox.dir?): ${msg}`,
+          `outbox ${file} is locked by another process (another agent with the same device and outbox.dir?): ${(e as Error).message}`,
           'outbox-locked',
         );
       }
-      if (!CORRUPT.has(code)) throw new UserError(`outbox ${file}: cannot open: ${msg}`, 'outbox');
-      const movedTo = moveAside(file, new Date(now()).toISOString().replace(/[:.]/g, '-'));
-      this.recovered = { movedTo, reason: msg };
-      db = openChecked(file);
+      if (CORRUPT.has(code)) {
+        const movedTo = moveAside(file, new Date(now()).toISOString().replace(/[:.]/g, '-'));
+        this.recovered = { movedTo, reason: (e as Error).message };
+        this.tryOpen();
+      } else {
+        this.openError = msg;
+      }
     }
-    this.db = db;
-    this.stmts = {
-      insert: db.prepare(
-        'INSERT INTO outbox (id, topic, payload, created_at, bytes) VALUES (?, ?, ?, ?, ?)',
-      ),
-      list: db.prepare(
-        'SELECT id, topic, payload, created_at AS createdAt FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
-      ),
-      delete: db.prepare('DELETE FROM outbox WHERE id = ?'),
-      count: db.prepare('SELECT COUNT(*) AS n FROM outbox'),
-      bytes: db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM outbox'),
-      lastId: db.prepare(
-        `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
-                    COALESCE((SELECT MAX(id) FROM outbox), 0)) AS id`,
-      ),
-    };
   }
 
   insert(r: OutboxRecord): void {
-    this.stmts.insert.run(
+    this.writable().insert.run(
       r.id,
       r.topic,
       r.payload,
@@ -121,24 +135,46 @@ export class SqliteOutboxStore implements OutboxStore {
     );
   }
   list(afterId: number, limit: number): OutboxRecord[] {
+    if (!this.stmts) return [];
     // SQLite's LIMIT takes an integer; -1 means none
     return this.stmts.list.all(afterId, Number.isFinite(limit) ? limit : -1) as OutboxRecord[];
   }
   delete(id: number): void {
-    this.stmts.delete.run(id);
+    this.writable().delete.run(id);
   }
   count(): number {
-    return (this.stmts.count.get() as { n: number }).n;
+    return this.stmts ? (this.stmts.count.get() as { n: number }).n : 0;
   }
   bytes(): number {
-    return (this.stmts.bytes.get() as { b: number }).b;
+    return this.stmts ? (this.stmts.bytes.get() as { b: number }).b : 0;
   }
   lastId(): number {
-    return (this.stmts.lastId.get() as { id: number }).id;
+    return this.stmts ? (this.stmts.lastId.get() as { id: number }).id : 0;
   }
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    this.db?.close();
+  }
+
+  private attach(db: Database.Database): void {
+    this.db = db;
+    this.stmts = prepare(db);
+    this.openError = null;
+  }
+
+  private tryOpen(): void {
+    try {
+      this.attach(openChecked(this.location));
+    } catch (e) {
+      this.openError = describe(e).msg;
+    }
+  }
+
+  /** for writes: the statements, opening the file first if that failed before */
+  private writable(): ReturnType<typeof prepare> {
+    if (!this.stmts && !this.closed) this.tryOpen();
+    if (!this.stmts) throw new Error(`cannot open ${this.location}: ${this.openError}`);
+    return this.stmts;
   }
 }
