@@ -20,10 +20,10 @@ export function outboxPath(runDir: string, fleet: string, device: string): strin
   return join(runDir, 'outbox', `${fleet}-${device}`, 'outbox.db');
 }
 
-/** Read-only, so it can run beside the agent that writes the file (WAL). */
+/** After the agent stopped: it holds the file's lock exclusively while it runs. */
 export function readOutbox(file: string): Outboxed {
   if (!existsSync(file)) return { sent: 0, left: 0 };
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2000 });
   try {
     const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as
       { seq: number } | undefined;
@@ -122,6 +122,8 @@ export interface AlertAccount {
   raised: number;
   matched: number;
   missed: number;
+  /** not raised anew: the rule was still firing from an earlier episode when the fault began */
+  covered: number;
   false: number;
   collateral: number;
   /** faults that began too close to the end of the run to be judged */
@@ -147,10 +149,11 @@ export function accountAlerts(
   }
   const match = matchAlerts(expected, raised);
   return {
-    expected: expected.filter((e) => e.rule !== null).length,
+    expected: expected.length,
     raised: raised.length,
     matched: match.matched.length,
     missed: match.missed.length,
+    covered: match.covered.length,
     false: match.unexplained.length,
     collateral: match.collateral.length,
     notJudged,

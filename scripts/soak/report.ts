@@ -31,11 +31,13 @@ export interface SoakReport {
     raised: number;
     matched: number;
     missed: number;
+    covered: number;
     false: number;
     collateral: number;
     not_judged: number;
     delay_s: { median: number | null; max: number | null };
     missed_list: string[];
+    covered_list: string[];
     false_list: string[];
   };
   rss: {
@@ -110,6 +112,7 @@ export function buildReport(i: ReportInput): SoakReport {
       raised: a.raised,
       matched: a.matched,
       missed: a.missed,
+      covered: a.covered,
       false: a.false,
       collateral: a.collateral,
       not_judged: a.notJudged,
@@ -118,6 +121,9 @@ export function buildReport(i: ReportInput): SoakReport {
         max: a.delaysS.length ? round(Math.max(...a.delaysS), 1) : null,
       },
       missed_list: a.match.missed.map((e) => `${e.device}: ${e.what} → ${e.rule}`),
+      covered_list: a.match.covered.map(
+        (c) => `${c.expected.device}: ${c.expected.what} → ${c.expected.rule} (already firing)`,
+      ),
       false_list: a.match.unexplained.map(
         (r) => `${r.device}: ${r.rule} since ${new Date(r.since).toISOString()}`,
       ),
@@ -181,7 +187,8 @@ export function formatReport(r: SoakReport): string {
     `messages  sent ${m.sent} · received ${m.received} · lost ${m.lost} · duplicated ${m.duplicated}` +
       ` (QoS 1 redeliveries deduped: ${m.redelivered_deduped ?? '?'}; left in outboxes: ${m.outbox_left})`,
     `alerts    expected ${a.expected} · raised ${a.raised} · matched ${a.matched} · missed ${a.missed}` +
-      ` · false ${a.false} (during faults, other rules: ${a.collateral}; faults cut off by the end: ${a.not_judged})`,
+      ` · false ${a.false}`,
+    `          already firing at the fault's start: ${a.covered} · other rules during faults: ${a.collateral} · faults cut off by the end: ${a.not_judged}`,
     `          delay after fault start: median ${a.delay_s.median ?? '?'} s, max ${a.delay_s.max ?? '?'} s`,
     `RSS       collector ${rss(r.rss.collector)}`,
     `          agents    ${rss(r.rss.agents)}; ${mib(r.rss.agents.per_agent_start_bytes)} per agent, largest single growth ${r.rss.agents.max_agent_growth_pct ?? '?'} %`,
@@ -193,6 +200,7 @@ export function formatReport(r: SoakReport): string {
     );
   }
   for (const x of a.missed_list.slice(0, 10)) lines.push(`  missed: ${x}`);
+  for (const x of a.covered_list.slice(0, 10)) lines.push(`  covered: ${x}`);
   for (const x of a.false_list.slice(0, 10)) lines.push(`  false:  ${x}`);
   lines.push(
     r.ok

@@ -58,11 +58,6 @@ export function planSoak(o: ScheduleOptions): SoakDevice[] {
   return devices;
 }
 
-/** The rule a fault kind must raise, from the shared fault → rule table; null if none is asserted. */
-export function ruleFor(kind: SimFaultKind): string | null {
-  return (FAULT_RULE as Partial<Record<SimFaultKind, string>>)[kind] ?? null;
-}
-
 /**
  * Expectations of the faults whose data the device actually produced up to the alert delay
  * (`lastDataMs`): a fault cut off by the end of the run is not judged.
@@ -82,7 +77,7 @@ export function expectationsFor(
       continue;
     }
     const what = `${f.kind} ${f.start_s}–${f.start_s + f.duration_s} s`;
-    expected.push({ device: d.device, rule: ruleFor(f.kind), start, end, what });
+    expected.push({ device: d.device, rule: FAULT_RULE[f.kind], start, end, what });
   }
   return { expected, notJudged };
 }

@@ -97,6 +97,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // The observer: alerts as published, and each device's data time and phase.
     const raised: (RaisedAlert & { receivedAt: number })[] = [];
     const lastData = new Map<string, number>();
+    /** window_end by `boot:seq`: a resolution names the message that caused it, not its data time */
+    const dataTime = new Map<string, number>();
+    /** per device, 1 + the highest seq seen: the published count so far, for progress only */
+    const seqs = new Map<string, number>();
     const live = new Set<string>();
     const dropped = new Map<string, number>();
     observer = await mqtt.connectAsync(broker.url, { reconnectPeriod: 500 });
@@ -104,14 +108,22 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const t = parseDeviceTopic(topic);
       if (t?.kind === 'alerts') {
         const a = decodeAlert(payload);
-        if (a.ok && a.value.state === 'firing' && !a.value.resend) {
-          const { device, rule, since } = a.value;
-          raised.push({ device, rule, since, receivedAt: Date.now() });
+        if (!a.ok || a.value.resend) return;
+        const { device, rule, since, state, boot, seq } = a.value;
+        if (state === 'firing') raised.push({ device, rule, since, receivedAt: Date.now() });
+        if (state !== 'resolved') return;
+        const episode = raised.find(
+          (r) => r.device === device && r.rule === rule && r.since === since,
+        );
+        if (episode) {
+          episode.until = dataTime.get(`${boot}:${seq}`) ?? lastData.get(device) ?? since;
         }
       } else if (t?.kind === 'metrics') {
         const m = decodeMetrics(payload);
         if (!m.ok) return;
         lastData.set(t.device, Math.max(lastData.get(t.device) ?? 0, m.value.window_end));
+        dataTime.set(`${m.value.boot}:${m.value.seq}`, m.value.window_end);
+        seqs.set(t.device, Math.max(seqs.get(t.device) ?? 0, m.value.seq + 1));
         if (m.value.phase === 'live') live.add(t.device);
         dropped.set(t.device, m.value.health.windows_dropped);
       }
@@ -166,7 +178,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     };
     sample();
     timers.push(setInterval(sample, SAMPLE_EVERY_MS));
-    const sentNow = () => sumSent(runDir, devices);
+    // The outboxes are locked exclusively while their agents run: the exact count comes at the end.
+    const sentNow = () => [...seqs.values()].reduce((a, b) => a + b, 0);
     const receivedNow = () => {
       reader.db ??= new Database(dbFile, { readonly: true, fileMustExist: true });
       return (reader.db.prepare('SELECT COUNT(*) AS n FROM history').get() as { n: number }).n;
@@ -177,7 +190,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         const cRss = collectorRss.samples.at(-1)?.bytes ?? 0;
         o.onProgress(
           `[soak ${clock(Date.now() - t0)}] agents ${agents.filter((p) => !p.exit).length}/${o.agents}` +
-            ` live ${live.size} · sent ${sentNow().sent} · received ${receivedNow()}` +
+            ` live ${live.size} · sent ~${sentNow()} (seqs seen) · received ${receivedNow()}` +
             ` · alerts ${raised.length} · RSS collector ${mb(cRss)} agents ${mb(last?.bytes ?? 0)}`,
         );
       }, o.progressS * 1000),
@@ -237,18 +250,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await observer?.endAsync(true).catch(() => undefined);
     await broker.stop();
   }
-}
-
-function sumSent(runDir: string, devices: string[]): { sent: number } {
-  let sent = 0;
-  for (const d of devices) {
-    try {
-      sent += readOutbox(outboxPath(runDir, FLEET, d)).sent;
-    } catch {
-      // busy or not created yet: the progress line is a glance, the final count is exact
-    }
-  }
-  return { sent };
 }
 
 function watch(p: ManagedProcess, stopping: () => boolean, exits: string[]): void {
