@@ -1,18 +1,19 @@
 // Real parts for the agent's integration tests: the repository's paths, the CLI as a child
 // process, brokers (mosquitto as a child process, Aedes in-process) that can be stopped and
 // started again on the same port, and a persistent-session subscriber.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { freePort } from '../support/brokers.ts';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { skabFile } from '../support/datasets.ts';
 
-export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { persistentMosquitto, REPO } from '../support/processes.ts';
+
+export { REPO };
 export const SKAB_MODEL = join(REPO, 'models', 'skab-pump.onnx');
 export const SKAB_VALVE1 = skabFile('valve1/1.csv');
 export const SKAB_FREE = skabFile('anomaly-free/anomaly-free.csv');
@@ -58,31 +59,13 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-/** mosquitto with a temp config; persistence keeps the subscriber's session across restarts. */
+/**
+ * mosquitto with on-disk persistence (the subscriber's session survives a restart), stopped
+ * with SIGTERM and started again on the same port.
+ */
 export async function mosquittoBroker(): Promise<TestBroker> {
-  const port = await freePort();
-  const dir = tmpDir();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nmax_queued_messages 100000\n`,
-  );
-  const url = `mqtt://127.0.0.1:${port}`;
-  let proc: ChildProcess | null = null;
-  return {
-    url,
-    async start() {
-      proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-      await waitForBroker(url);
-    },
-    async stop() {
-      const p = proc;
-      if (!p || p.exitCode !== null) return;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const m = await persistentMosquitto();
+  return { url: m.url, start: () => m.start(), stop: () => m.kill('SIGTERM') };
 }
 
 export interface Delivery {
@@ -141,20 +124,6 @@ export async function aedesBroker(): Promise<
       await new Promise<void>((r) => broker.close(() => r()));
     },
   };
-}
-
-async function waitForBroker(url: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (Date.now() < end) {
-    try {
-      const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 });
-      await c.endAsync();
-      return;
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error(`broker at ${url} did not come up`);
 }
 
 /** A QoS 1 subscriber with a persistent session that reconnects by itself. */
