@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { matchAlerts, type AlertMatch, type RaisedAlert } from '../../demo/plan.ts';
+import { ALERT_WINDOW, matchAlerts, type AlertMatch, type RaisedAlert } from '../../demo/plan.ts';
 import { expectationsFor, type SoakDevice } from './schedule.ts';
 
 export interface Outboxed {
@@ -139,15 +139,25 @@ export function accountAlerts(
   raised: RaisedAlert[],
 ): AlertAccount {
   const expected = [];
-  let notJudged = 0;
+  const cutOff: { device: string; start: number; end: number }[] = [];
   for (const d of plan) {
     const start = startMs.get(d.device);
     if (start === undefined) continue;
     const e = expectationsFor(d, start, lastDataMs.get(d.device) ?? start);
     expected.push(...e.expected);
-    notJudged += e.notJudged;
+    cutOff.push(...e.notJudged.map((span) => ({ device: d.device, ...span })));
   }
   const match = matchAlerts(expected, raised);
+  // An alert of a fault that began but was cut off by the end is not a false one.
+  const early = ALERT_WINDOW.earlyS * 1000;
+  const late = ALERT_WINDOW.maxDelayS * 1000;
+  const explained = (r: RaisedAlert) =>
+    cutOff.some(
+      (c) => c.device === r.device && r.since >= c.start - early && r.since <= c.end + late,
+    );
+  match.collateral.push(...match.unexplained.filter(explained));
+  match.unexplained = match.unexplained.filter((r) => !explained(r));
+  const notJudged = cutOff.length;
   return {
     expected: expected.length,
     raised: raised.length,

@@ -8,7 +8,7 @@ import { DEFAULT_KINDS } from './schedule.ts';
 import { runSoak } from './soak.ts';
 
 const USAGE = `usage: npm run soak -- [--minutes 30] [--agents 50] [--seed 1] [--json]
-  [--speed 1] [--kinds ${SIM_FAULT_KINDS.join(',')}] [--stagger-ms 1000] [--progress-s 30] [--keep]`;
+  [--speed 1] [--kinds ${SIM_FAULT_KINDS.join(',')}] [--stagger-ms 1000] [--runner bundle|cli] [--progress-s 30] [--keep]`;
 
 function options() {
   const { values } = parseArgs({
@@ -19,6 +19,7 @@ function options() {
       speed: { type: 'string', default: '1' },
       kinds: { type: 'string', default: DEFAULT_KINDS.join(',') },
       'stagger-ms': { type: 'string', default: '1000' },
+      runner: { type: 'string', default: 'bundle' },
       'progress-s': { type: 'string', default: '30' },
       json: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -36,6 +37,10 @@ function options() {
     if (!(SIM_FAULT_KINDS as readonly string[]).includes(k))
       throw new Error(`unknown fault kind ${k}`);
   }
+  if (values.runner !== 'bundle' && values.runner !== 'cli') {
+    throw new Error('--runner must be bundle or cli');
+  }
+  const runner: 'bundle' | 'cli' = values.runner;
   const agents = num('agents', values.agents, 1);
   const seed = num('seed', values.seed, 0);
   if (!Number.isInteger(agents) || !Number.isInteger(seed)) {
@@ -50,6 +55,7 @@ function options() {
     minutes: num('minutes', values.minutes, 0.1),
     speed: num('speed', values.speed, 0.1),
     kinds: kinds as SimFaultKind[],
+    runner,
     staggerMs: num('stagger-ms', values['stagger-ms'], 0),
     progressS: num('progress-s', values['progress-s'], 1),
   };

@@ -50,6 +50,8 @@ export interface SoakReport {
   };
   cpu: { collector_pct: number | null; agents_pct: number | null; per_agent_pct: number | null };
   windows_dropped: number;
+  /** the slowest agent's data time over its wall time, % of real time × speed */
+  data_rate_min_pct: number | null;
   unexpected_exits: string[];
   interrupted: boolean;
   failures: string[];
@@ -66,6 +68,7 @@ export interface ReportInput {
   rss: { collector: RssSeries; agents: RssSeries; from: number; agentCount: number };
   cpu: { t: number[]; collector: number[]; agents: number[] };
   windowsDropped: number;
+  dataRatePct: number | null;
   unexpectedExits: string[];
   interrupted: boolean;
 }
@@ -145,6 +148,7 @@ export function buildReport(i: ReportInput): SoakReport {
       per_agent_pct: agentsPct === null ? null : round(agentsPct / i.rss.agentCount, 2),
     },
     windows_dropped: i.windowsDropped,
+    data_rate_min_pct: round(i.dataRatePct, 1),
     unexpected_exits: i.unexpectedExits,
     interrupted: i.interrupted,
     failures: [],
@@ -193,6 +197,7 @@ export function formatReport(r: SoakReport): string {
     `RSS       collector ${rss(r.rss.collector)}`,
     `          agents    ${rss(r.rss.agents)}; ${mib(r.rss.agents.per_agent_start_bytes)} per agent, largest single growth ${r.rss.agents.max_agent_growth_pct ?? '?'} %`,
     `CPU       agents ${r.cpu.agents_pct ?? '?'} % of a core (${r.cpu.per_agent_pct ?? '?'} % each) · collector ${r.cpu.collector_pct ?? '?'} % · windows dropped by agents: ${r.windows_dropped}`,
+    `          slowest agent's data ran at ${r.data_rate_min_pct ?? '?'} % of its real-time rate (start-up included)`,
   ];
   for (const l of m.lossy_devices.slice(0, 5)) {
     lines.push(

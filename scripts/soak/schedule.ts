@@ -60,20 +60,21 @@ export function planSoak(o: ScheduleOptions): SoakDevice[] {
 
 /**
  * Expectations of the faults whose data the device actually produced up to the alert delay
- * (`lastDataMs`): a fault cut off by the end of the run is not judged.
+ * (`lastDataMs`): a fault cut off by the end of the run is not judged, but still explains the
+ * alerts it raises.
  */
 export function expectationsFor(
   d: SoakDevice,
   startMs: number,
   lastDataMs: number,
-): { expected: ExpectedAlert[]; notJudged: number } {
+): { expected: ExpectedAlert[]; notJudged: { start: number; end: number }[] } {
   const expected: ExpectedAlert[] = [];
-  let notJudged = 0;
+  const notJudged: { start: number; end: number }[] = [];
   for (const f of d.faults) {
     const start = startMs + f.start_s * 1000;
     const end = start + f.duration_s * 1000;
     if (lastDataMs < start + ALERT_WINDOW.maxDelayS * 1000) {
-      if (lastDataMs >= start) notJudged++;
+      if (lastDataMs >= start) notJudged.push({ start, end });
       continue;
     }
     const what = `${f.kind} ${f.start_s}–${f.start_s + f.duration_s} s`;

@@ -2,7 +2,8 @@
 // config derivation and stop code as the demo), a seeded fault plan, an MQTT observer for
 // alerts and data time, and the accounting at the end. Stop order: agents (they flush their
 // outboxes), wait until the collector has stored what they sent, collector, broker.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,7 +12,13 @@ import { parse, stringify } from 'yaml';
 import { writeDeviceConfig } from '../../demo/configs.ts';
 import type { RaisedAlert } from '../../demo/plan.ts';
 import { freePort } from '../../demo/ports.ts';
-import { spawnRedband, stopProcess, type ManagedProcess } from '../../demo/processes.ts';
+import {
+  REDBAND_BIN,
+  spawnNodeScript,
+  spawnRedband,
+  stopProcess,
+  type ManagedProcess,
+} from '../../demo/processes.ts';
 import { decodeAlert, decodeMetrics, parseDeviceTopic } from '../../shared/schema/index.ts';
 import type { SimFaultKind } from '../../shared/sim/index.ts';
 import {
@@ -34,8 +41,10 @@ export interface SoakOptions {
   /** sim data runs this many times faster than real time (the test uses it; rules run on data time) */
   speed: number;
   kinds: readonly SimFaultKind[];
-  /** wall ms between agent starts: a CLI agent costs ~2.7 CPU-s to start (tsx, onnxruntime) */
+  /** wall ms between agent starts: spreads the start-up cost (README: one agent's cost) */
   staggerMs: number;
+  /** 'bundle': the esbuild agent devices run, built fresh from this tree; 'cli': `redband agent` */
+  runner: 'bundle' | 'cli';
   progressS: number;
   /** keep the run directory even when every target is met */
   keep: boolean;
@@ -59,6 +68,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const devices = plan.map((d) => d.device);
   const agents: ManagedProcess[] = [];
   let collector: ManagedProcess | null = null;
+  const bundle = o.runner === 'bundle' ? buildBundle() : null;
   const broker = await startMosquitto(runDir);
   const timers: NodeJS.Timeout[] = [];
   let observer: mqtt.MqttClient | null = null;
@@ -135,29 +145,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
     const startMs = new Map<string, number>();
     const t0 = Date.now();
-    for (const [i, d] of plan.entries()) {
-      if (o.signal?.aborted) break;
-      if (i > 0) await sleep(o.staggerMs, o.signal);
-      const file = writeDeviceConfig(
-        { ...d, runtime: 'node', profile: 'sim', incident: null, expectRule: null, role: '' },
-        { fleet: FLEET, brokerUrl: broker.url, runDir, skabSpeed: 1, simSpeed: o.speed },
-      );
-      // The fault schedule and a known data start: the labels are then exact epoch times.
-      const config = parse(readFileSync(file, 'utf8')) as { source: Record<string, unknown> };
-      const start = Date.now();
-      config.source.faults = d.faults;
-      config.source.start_ms = start;
-      writeFileSync(file, stringify(config));
-      startMs.set(d.device, start);
-      const agent = spawnRedband(
-        d.device,
-        ['agent', '--config', file],
-        join(runDir, `${d.device}.log`),
-      );
-      agents.push(agent);
-      watch(agent, () => stopping, unexpectedExits);
-    }
-
     const collectorRss = new RssSeries();
     const agentRss = new RssSeries();
     const cpu = { t: [] as number[], collector: [] as number[], agents: [] as number[] };
@@ -195,6 +182,28 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         );
       }, o.progressS * 1000),
     );
+
+    for (const [i, d] of plan.entries()) {
+      if (o.signal?.aborted) break;
+      if (i > 0) await sleep(o.staggerMs, o.signal);
+      const file = writeDeviceConfig(
+        { ...d, runtime: 'node', profile: 'sim', incident: null, expectRule: null, role: '' },
+        { fleet: FLEET, brokerUrl: broker.url, runDir, skabSpeed: 1, simSpeed: o.speed },
+      );
+      // The fault schedule and a known data start: the labels are then exact epoch times.
+      const config = parse(readFileSync(file, 'utf8')) as { source: Record<string, unknown> };
+      const start = Date.now();
+      config.source.faults = d.faults;
+      config.source.start_ms = start;
+      writeFileSync(file, stringify(config));
+      startMs.set(d.device, start);
+      const log = join(runDir, `${d.device}.log`);
+      const agent = bundle
+        ? spawnNodeScript(d.device, bundle.script, ['--config', file], log)
+        : spawnRedband(d.device, ['agent', '--config', file], log);
+      agents.push(agent);
+      watch(agent, () => stopping, unexpectedExits);
+    }
 
     await sleep(Math.max(0, t0 + o.minutes * 60_000 - Date.now()), o.signal);
     sample();
@@ -236,6 +245,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       rss: { collector: collectorRss, agents: agentRss, from, agentCount: o.agents },
       cpu,
       windowsDropped: [...dropped.values()].reduce((a, b) => a + b, 0),
+      dataRatePct: slowestDataRate(startMs, lastData, stopAt, o.speed),
       unexpectedExits,
       interrupted: o.signal?.aborted ?? false,
     });
@@ -249,7 +259,45 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     if (collector) await stopProcess(collector, 10_000);
     await observer?.endAsync(true).catch(() => undefined);
     await broker.stop();
+    if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `npm run build:agent`, then a private copy beside it (dist/soak-<pid>/), so another engineer's
+ * rebuild cannot change the file under agents that are still starting; from there the external
+ * packages still resolve from the repository's node_modules.
+ */
+function buildBundle(): { script: string; dir: string } {
+  const build = join(REDBAND_BIN, '../../scripts/build-agent.mjs');
+  const r = spawnSync(process.execPath, [build], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`agent bundle build failed:\n${r.stderr}`);
+  const dist = join(REDBAND_BIN, '../../dist');
+  const dir = join(dist, `soak-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const script = join(dir, 'redband-agent.mjs');
+  copyFileSync(join(dist, 'redband-agent.mjs'), script);
+  return { script, dir };
+}
+
+/**
+ * The slowest agent's data time over the wall time since its start, in % of the configured
+ * rate: below 100 the machine did not keep up (start-up and the first snapshot's period
+ * included, so a short run reads a little low).
+ */
+function slowestDataRate(
+  startMs: Map<string, number>,
+  lastData: Map<string, number>,
+  stopAt: number,
+  speed: number,
+): number | null {
+  let min: number | null = null;
+  for (const [device, start] of startMs) {
+    const wall = (stopAt - start) * speed;
+    const pct = (((lastData.get(device) ?? start) - start) / wall) * 100;
+    if (wall > 0) min = min === null ? pct : Math.min(min, pct);
+  }
+  return min;
 }
 
 function watch(p: ManagedProcess, stopping: () => boolean, exits: string[]): void {

@@ -23,6 +23,7 @@ describe.runIf(hasMosquitto)('the soak script with a handful of agents', () => {
     const r = await runSoak({
       ...OPTIONS,
       staggerMs: 300,
+      runner: 'bundle',
       progressS: 10,
       keep: false,
       onProgress: (l) => progress.push(l),
