@@ -94,7 +94,7 @@ export function buildReport(i: ReportInput): SoakReport {
   const pct = (xs: number[]) => {
     const spanS = ((i.cpu.t.at(-1) ?? 0) - (i.cpu.t[k] ?? 0)) / 1000;
     const used = (xs.at(-1) ?? NaN) - (xs[k] ?? NaN);
-    return spanS > 0 && Number.isFinite(used) ? round((used / spanS) * 100, 1) : null;
+    return k >= 0 && spanS > 0 && Number.isFinite(used) ? round((used / spanS) * 100, 1) : null;
   };
   const agentsPct = pct(i.cpu.agents);
   const report: SoakReport = {

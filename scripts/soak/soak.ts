@@ -234,7 +234,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // A clean stop publishes `offline`, which the collector rightly reports as silent.
     const judged = raised.filter((a) => !(a.rule === 'silent' && a.receivedAt >= stopAt));
     const alerts = accountAlerts(plan, startMs, lastData, judged);
-    const from = allLiveAt ?? stopAt;
+    // Never all live: no RSS figure after warm-up (a failed target), rather than a made-up one.
+    const from = allLiveAt ?? Infinity;
     const report = buildReport({
       options: { agents: o.agents, minutes: o.minutes, seed: o.seed, speed: o.speed },
       wallS: (stopAt - t0) / 1000,
