@@ -6,7 +6,7 @@
 // and prints the ratios against the targets (ingest ≥ 80 % of the ceiling; p99 ≤ 250 ms at
 // 10,000 msg/s). The load comes from a worker thread; brokers and collector are real.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,13 @@ import pino from 'pino';
 import { parseConfig } from '../collector/config.ts';
 import { startCollector } from '../collector/factories.ts';
 import { startEmbeddedBroker } from '../collector/mqtt.ts';
-import type { LoadOptions, LoadResult } from './collector-load.ts';
+import {
+  threadCpuSeconds,
+  type Expect,
+  type LoadOptions,
+  type LoadResult,
+  type Published,
+} from './collector-load.ts';
 
 export interface CollectorBenchOptions {
   durationMs: number;
@@ -28,6 +34,19 @@ export interface CollectorBenchOptions {
 
 export const TARGETS = { ingest_ratio_min: 0.8, p99_ms_max: 250, rate: 10_000 };
 
+/** Cores used during a phase (CPU seconds / wall seconds); null where /proc is missing. */
+export interface CpuShare {
+  /** the bench's main thread: the subscriber (no-op or collector), and Aedes when embedded */
+  main: number | null;
+  load: number | null;
+  mosquitto: number | null;
+  /**
+   * main-thread CPU µs per message the subscriber took: unlike the rates, this does not
+   * depend on how much of the shared cores the other processes on the machine left us
+   */
+  main_us_per_msg: number | null;
+}
+
 export interface BrokerReport {
   broker: string;
   ceiling_msg_s: number;
@@ -37,9 +56,12 @@ export interface BrokerReport {
     rate_target: number;
     rate_achieved: number;
     alerts: number;
+    /** alerts the collector published that the watcher never received (counted as +∞) */
+    missing: number;
     p50_ms: number;
     p99_ms: number;
   };
+  cpu: { ceiling: CpuShare; ingest: CpuShare; latency: CpuShare };
   pass: { ingest: boolean; latency: boolean };
 }
 
@@ -104,12 +126,70 @@ export const TEMPLATE = JSON.stringify({
 const LOAD_WORKER = new URL('./collector-load.ts', import.meta.url).href;
 const BOOTSTRAP = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(LOAD_WORKER)}); });`;
 
-function load(o: LoadOptions): Promise<LoadResult> {
+/**
+ * Runs the load worker. `onPublished` (paced runs) is called once everything is published and
+ * returns the number of alerts the collector published for it.
+ */
+function load(
+  o: LoadOptions,
+  onPublished?: (sent: number) => Promise<number>,
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const w = new Worker(BOOTSTRAP, { eval: true, workerData: o });
-    w.once('message', (r: LoadResult) => (r.error ? reject(new Error(r.error)) : resolve(r)));
+    w.on('message', (r: LoadResult | Published) => {
+      if ('type' in r) {
+        void onPublished?.(r.sent).then((alerts) =>
+          w.postMessage({ type: 'expect', alerts } satisfies Expect),
+        );
+        return;
+      }
+      void w.terminate();
+      if (r.error) reject(new Error(r.error));
+      else resolve(r);
+    });
     w.once('error', reject);
   });
+}
+
+/** CPU seconds of a process (utime + stime of all its threads), or null. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Measures the cores each party used while `phase` ran. */
+async function measured<T extends LoadResult>(
+  mosquittoPid: number | undefined,
+  phase: () => Promise<T>,
+  messages: () => number,
+): Promise<{ r: T; cpu: CpuShare }> {
+  const t0 = performance.now();
+  const m0 = threadCpuSeconds();
+  const q0 = processCpuSeconds(mosquittoPid);
+  const r = await phase();
+  const s = (performance.now() - t0) / 1000;
+  const m1 = threadCpuSeconds();
+  const q1 = processCpuSeconds(mosquittoPid);
+  const share = (a: number | null, b: number | null) =>
+    a === null || b === null ? null : Number(((b - a) / s).toFixed(2));
+  return {
+    r,
+    cpu: {
+      main: share(m0, m1),
+      main_us_per_msg:
+        m0 === null || m1 === null || messages() === 0
+          ? null
+          : Math.round(((m1 - m0) * 1e6) / messages()),
+      load: r.cpuS === null ? null : Number((r.cpuS / s).toFixed(2)),
+      mosquitto: share(q0, q1),
+    },
+  };
 }
 
 /** Counts events; the rate is over the span from the first to the last one. */
@@ -155,7 +235,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startMosquitto(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+async function startMosquitto(
+  dir: string,
+): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   // unbounded queues: a slow subscriber must show up as a lower rate, not as dropped messages
@@ -176,6 +258,7 @@ async function startMosquitto(dir: string): Promise<{ url: string; close(): Prom
   }
   return {
     url,
+    pid: proc.pid,
     close: async () => {
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
@@ -189,6 +272,7 @@ async function benchBroker(
   url: string,
   o: CollectorBenchOptions,
   dir: string,
+  mosquittoPid?: number,
 ): Promise<BrokerReport> {
   const protocolVersion = 4 as const;
   const devices = Array.from({ length: o.devices }, (_, i) => `dev${i}`);
@@ -201,6 +285,11 @@ async function benchBroker(
     durationMs: o.durationMs,
   };
   const log = pino({ level: 'silent' });
+  // messages the subscriber has taken; the blast generator stays a bounded distance ahead
+  const taken = () => {
+    const consumed = new SharedArrayBuffer(4);
+    return { consumed, add: (n: number) => Atomics.add(new Int32Array(consumed), 0, n) };
+  };
 
   // 1. ceiling: a subscriber that does nothing
   const noop = await mqtt.connectAsync(url, {
@@ -208,10 +297,21 @@ async function benchBroker(
     clientId: `bench-noop-${Date.now()}`,
   });
   const ceiling = new RateMeter();
-  noop.on('message', () => ceiling.hit());
+  const t1 = taken();
+  noop.on('message', () => {
+    ceiling.hit();
+    t1.add(1);
+  });
   await noop.subscribeAsync('redband/v1/+/+/metrics', { qos: 1 });
-  await load({ ...base, mode: 'blast', watchAlerts: false });
-  await ceiling.settle();
+  const c = await measured(
+    mosquittoPid,
+    async () => {
+      const r = await load({ ...base, mode: 'blast', watchAlerts: false, consumed: t1.consumed });
+      await ceiling.settle();
+      return r;
+    },
+    () => ceiling.n,
+  );
   await noop.endAsync();
 
   const collectorConfig = (phase: string) =>
@@ -226,17 +326,46 @@ async function benchBroker(
   // 2. sustained ingest: the collector as the subscriber
   const c1 = await startCollector(collectorConfig('ingest'), { logger: log });
   const ingest = new RateMeter();
+  const t2 = taken();
   // accepted messages per committed batch (device events are coalesced per 100 ms)
-  c1.core.on('ingested', (n) => ingest.hit(n));
-  await load({ ...base, mode: 'blast', watchAlerts: false });
-  await ingest.settle();
+  c1.core.on('ingested', (n) => {
+    ingest.hit(n);
+    t2.add(n);
+  });
+  const i = await measured(
+    mosquittoPid,
+    async () => {
+      const r = await load({ ...base, mode: 'blast', watchAlerts: false, consumed: t2.consumed });
+      await ingest.settle();
+      return r;
+    },
+    () => ingest.n,
+  );
   await c1.stop();
 
   // 3. latency from publish to alert at a set rate
   const c2 = await startCollector(collectorConfig('latency'), { logger: log });
-  const paced = await load({ ...base, mode: 'paced', watchAlerts: true });
+  let ingested = 0;
+  let alerts = 0;
+  c2.core.on('ingested', (n) => (ingested += n));
+  c2.core.on('alert', () => alerts++);
+  const afterPublishing = async (sent: number) => {
+    for (const end = Date.now() + 120_000; ingested < sent && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 20));
+    // bounded like the collector's own stop: an alert never acknowledged stays counted as missing
+    await Promise.race([c2.core.drain(), new Promise((r) => setTimeout(r, 10_000))]);
+    return alerts;
+  };
+  const l = await measured(
+    mosquittoPid,
+    () => load({ ...base, mode: 'paced', watchAlerts: true }, afterPublishing),
+    () => ingested,
+  );
+  const paced = l.r;
   await c2.stop();
-  const p99 = percentile(paced.latencies, 99);
+  // an alert that never arrived counts as slower than every one that did
+  const all = [...paced.latencies, ...Array<number>(paced.missing).fill(Infinity)];
+  const p99 = percentile(all, 99);
   const ratio = ingest.rate() / ceiling.rate();
   return {
     broker: name,
@@ -247,9 +376,11 @@ async function benchBroker(
       rate_target: o.rate,
       rate_achieved: Math.round((paced.sent * 1000) / paced.elapsedMs),
       alerts: paced.latencies.length,
-      p50_ms: Number(percentile(paced.latencies, 50).toFixed(1)),
+      missing: paced.missing,
+      p50_ms: Number(percentile(all, 50).toFixed(1)),
       p99_ms: Number(p99.toFixed(1)),
     },
+    cpu: { ceiling: c.cpu, ingest: i.cpu, latency: l.cpu },
     pass: { ingest: ratio >= TARGETS.ingest_ratio_min, latency: p99 <= TARGETS.p99_ms_max },
   };
 }
@@ -272,7 +403,7 @@ export async function runCollectorBench(o: CollectorBenchOptions): Promise<Colle
       } else {
         const broker = await startMosquitto(dir);
         try {
-          results.push(await benchBroker('mosquitto', broker.url, o, dir));
+          results.push(await benchBroker('mosquitto', broker.url, o, dir, broker.pid));
         } finally {
           await broker.close();
         }
@@ -282,6 +413,12 @@ export async function runCollectorBench(o: CollectorBenchOptions): Promise<Colle
     rmSync(dir, { recursive: true, force: true });
   }
   return { options: o, targets: TARGETS, results, skipped };
+}
+
+const PHASES = ['ceiling', 'ingest', 'latency'] as const;
+
+function fmtCpu(c: CpuShare): string {
+  return [c.main, c.load, c.mosquitto].map((v) => (v === null ? '–' : v.toFixed(2))).join(' / ');
 }
 
 export function formatCollectorReport(r: CollectorBenchReport): string {
@@ -295,7 +432,9 @@ export function formatCollectorReport(r: CollectorBenchReport): string {
       `${b.broker}`,
       `  broker ceiling (no-op subscriber)  ${b.ceiling_msg_s} msg/s`,
       `  collector sustained ingest         ${b.ingest_msg_s} msg/s  = ${(b.ingest_ratio * 100).toFixed(1)} % of ceiling  ${b.pass.ingest ? 'PASS' : 'FAIL'}`,
-      `  publish→alert at ${b.latency.rate_target} msg/s (achieved ${b.latency.rate_achieved}): ${b.latency.alerts} alerts, p50 ${b.latency.p50_ms} ms, p99 ${b.latency.p99_ms} ms  ${b.pass.latency ? 'PASS' : 'FAIL'}`,
+      `  publish→alert at ${b.latency.rate_target} msg/s (achieved ${b.latency.rate_achieved}): ${b.latency.alerts} alerts${b.latency.missing ? ` (${b.latency.missing} missing)` : ''}, p50 ${b.latency.p50_ms} ms, p99 ${b.latency.p99_ms} ms  ${b.pass.latency ? 'PASS' : 'FAIL'}`,
+      `  cores used (main thread / load generator / mosquitto): ${PHASES.map((k) => `${k} ${fmtCpu(b.cpu[k])}`).join(', ')}`,
+      `  main-thread CPU per message: ${PHASES.map((k) => `${k} ${b.cpu[k].main_us_per_msg ?? '–'} µs`).join(', ')}`,
     );
   }
   for (const s of r.skipped) lines.push('', `skipped: ${s}`);

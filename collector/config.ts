@@ -177,6 +177,14 @@ export const configSchema = z.strictObject({
        * fraction of the throughput (see README)
        */
       commit: z.enum(['batched', 'per-message']).default('batched'),
+      /**
+       * batched: a batch is committed this long after its first message arrived (or at
+       * max_batch messages); 0 = at the end of the event-loop turn. Every commit writes the
+       * touched pages again, so few big commits cost less CPU than many small ones; the
+       * price is up to this much added publish→alert latency
+       */
+      batch_window: durationSchema.default(10),
+      max_batch: z.number().int().min(1).default(1000),
       /** per-device token bucket */
       rate_per_s: z.number().positive().default(10),
       burst: z.number().min(1).default(50),

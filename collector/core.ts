@@ -133,23 +133,31 @@ export class CollectorCore {
   }
 
   private queued: IncomingMessage[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushImmediate: NodeJS.Immediate | null = null;
 
   /**
-   * Group commit: messages that arrive in one turn of the event loop (one socket read) are
-   * ingested in one transaction. A commit per message writes every touched page each time and
-   * caps ingest far below what a broker delivers. Alerts still go out only after the commit.
+   * Group commit: messages that arrive within `ingest.batch_window` of the first queued one
+   * (default 10 ms; 0: one turn of the event loop) are ingested in one transaction, at most
+   * `ingest.max_batch` at a time. A commit writes every touched page each time (device rows,
+   * dedupe marks, history index leaves): at 10,000 msg/s with one commit per socket read the
+   * commits alone took a large share of the core. Alerts still go out only after the commit.
    */
   enqueue(msg: IncomingMessage): void {
     this.queued.push(msg);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    if (this.queued.length >= this.config.ingest.max_batch) return this.flush();
+    if (this.flushTimer || this.flushImmediate) return;
+    const w = this.config.ingest.batch_window;
+    if (w > 0) this.flushTimer = setTimeout(() => this.flush(), w);
+    else this.flushImmediate = setImmediate(() => this.flush());
   }
 
   /** Ingests whatever is queued (also called at shutdown). */
   flush(): void {
-    this.flushScheduled = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
+    this.flushTimer = null;
+    this.flushImmediate = null;
     const batch = this.queued;
     this.queued = [];
     if (batch.length && this.store.db.open) this.ingest(batch);

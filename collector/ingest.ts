@@ -60,23 +60,23 @@ export class IngestGate {
       };
     }
     const { fleet, device } = t;
-    const reject = (cause: RejectCause, message: string): Verdict => ({
-      ok: false,
-      fleet,
-      device,
-      cause,
-      message,
-    });
     const key = `${fleet}/${device}`;
     let bucket = this.buckets.get(key);
     if (!bucket)
       this.buckets.set(key, (bucket = new TokenBucket(this.o.ratePerS, this.o.burst, now)));
     if (!bucket.take(now))
-      return reject('rate-limited', `more than ${this.o.ratePerS}/s (burst ${this.o.burst})`);
+      return rejection(
+        fleet,
+        device,
+        'rate-limited',
+        `more than ${this.o.ratePerS}/s (burst ${this.o.burst})`,
+      );
 
     // Size first, then one zero-copy UTF-8 decode (Buffer.from(payload) would copy it).
     if (payload.byteLength > this.o.maxPayloadBytes) {
-      return reject(
+      return rejection(
+        fleet,
+        device,
         'too-large',
         `payload of ${payload.byteLength} bytes exceeds the limit of ${this.o.maxPayloadBytes} bytes`,
       );
@@ -88,16 +88,28 @@ export class IngestGate {
     if (!decoded.ok) {
       const e = decoded.error;
       if (e.kind === 'not-json' && NON_FINITE_TEXT.test(text)) {
-        return reject('non-finite', 'payload carries NaN or Infinity, which JSON cannot');
+        return rejection(
+          fleet,
+          device,
+          'non-finite',
+          'payload carries NaN or Infinity, which JSON cannot',
+        );
       }
       if (e.kind === 'invalid' && hasNonFinite(text)) {
-        return reject('non-finite', `a number overflows to ±Infinity (${e.message})`);
+        return rejection(
+          fleet,
+          device,
+          'non-finite',
+          `a number overflows to ±Infinity (${e.message})`,
+        );
       }
-      return reject(e.kind, e.message);
+      return rejection(fleet, device, e.kind, e.message);
     }
     const v = decoded.value;
     if (v.fleet !== fleet || v.device !== device) {
-      return reject(
+      return rejection(
+        fleet,
+        device,
         'topic-mismatch',
         `payload says ${v.fleet}/${v.device} on the topic of ${fleet}/${device}`,
       );
@@ -106,6 +118,11 @@ export class IngestGate {
       ? { ok: true, kind: 'metrics', fleet, device, metrics: v as MetricsMessage }
       : { ok: true, kind: 'status', fleet, device, status: v as StatusMessage };
   }
+}
+
+/** A module function, not a closure per message: run through tsx, each closure is also wrapped. */
+function rejection(fleet: string, device: string, cause: RejectCause, message: string): Verdict {
+  return { ok: false, fleet, device, cause, message };
 }
 
 /** A literal like 1e999 parses to Infinity, which the schemas refuse; only on the error path. */

@@ -114,9 +114,10 @@ function band(b: unknown): boolean {
   return low <= center && center <= high;
 }
 
+const finiteOrNull = (v: unknown): boolean => orNull(v, num);
+
 function measures(m: unknown): boolean {
   if (!isObj(m) || !onlyKeys(m, MEASURES)) return false;
-  const finiteOrNull = (v: unknown) => orNull(v, num);
   if (!nonneg(m.n) || !(int(m.k) && (m.k as number) > 0)) return false;
   if (!finiteOrNull(m.tc) || !finiteOrNull(m.tc_bias_corrected)) return false;
   const r = m.renyi;
@@ -177,9 +178,9 @@ function health(h: unknown): boolean {
   );
 }
 
+const positive = (v: unknown): boolean => num(v) && v > 0;
 const limits = (l: unknown): boolean => {
   if (!isObj(l) || !onlyKeys(l, LIMITS)) return false;
-  const positive = (v: unknown) => num(v) && v > 0;
   return (
     optional(l.drift, positive) &&
     optional(l.drift_mean, positive) &&
