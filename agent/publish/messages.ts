@@ -18,7 +18,7 @@ import {
 } from '../../shared/schema/status.ts';
 import type { Backend } from '../inference/types.ts';
 import type { Snapshot } from '../pipeline/operators/summarize.ts';
-import { isValidMetrics } from './check-metrics.ts';
+import { isValidMetrics } from '../../shared/schema/check-metrics.ts';
 
 export interface Identity {
   fleet: string;

@@ -1,13 +1,13 @@
 // A fast, exact acceptance test for metrics messages: true iff metricsSchema (zod) accepts the
 // value. Why: zod took ~40 µs of the collector's ~200 µs per message (profile of `bench
-// collector`), JSON.parse itself ~15 µs; this check takes ~1-2 µs. decodeMetrics runs it first
-// and hands anything it rejects to zod, which stays the authority for the verdict's error
-// text. Exactness is tested by test/collector/check-metrics.test.ts (every field of real
+// collector`) and ~20 µs of the agent's publish path, as long as four windows of inference;
+// this check takes ~1-2 µs. decodeMetrics (collector) and the agent's message builder run it
+// first and hand anything it rejects to zod, which stays the authority for the error text.
+// Exactness is tested by test/shared/schema/check-metrics.test.ts (every field of real
 // messages mutated, fuzzed mutations, the fixtures) against metricsSchema.safeParse, so a
-// schema change not mirrored here fails there. Same logic as agent/publish/check-metrics.ts
-// (the agent's copy), plus one rule: an own `__proto__` key is left to zod, whose output then
-// differs from the input (it cannot carry such a key), so the fast path returns only values
-// zod would return unchanged.
+// schema change not mirrored here fails there. An own `__proto__` key is left to zod, whose
+// output then differs from the input (it cannot carry such a key), so the fast path returns
+// only values zod would return unchanged.
 import { SCALAR_MEASURES } from '../measures/types.ts';
 
 type Obj = Record<string, unknown>;

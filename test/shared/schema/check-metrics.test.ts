@@ -1,19 +1,19 @@
-// The collector's fast metrics path (shared/schema/check-metrics.ts, used by decodeMetrics)
-// must accept exactly what metricsSchema accepts, and return what zod would return: every
-// field of real-shaped messages replaced by edge values, removed, or joined by a stray key;
-// fuzzed mutations at every depth; the bench's and the tests' own messages.
+// The fast metrics check (shared/schema/check-metrics.ts; decodeMetrics in the collector and
+// the agent's publish check) must accept exactly what metricsSchema accepts, and return what
+// zod would return: every field of real-shaped messages replaced by edge values, removed, or
+// joined by a stray key; fuzzed mutations at every depth; the bench's and the tests' messages.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TEMPLATE } from '../../bench/collector.ts';
+import { TEMPLATE } from '../../../bench/collector.ts';
 import {
   decodeMetrics,
   isValidMetrics,
   metricsSchema,
   type MetricsMessage,
-} from '../../shared/schema/index.ts';
-import { validMetrics } from '../shared/schema/fixtures.ts';
-import { mutated } from '../fuzz/fuzz-helpers.ts';
-import { metrics } from './fixtures.ts';
+} from '../../../shared/schema/index.ts';
+import { validMetrics } from './fixtures.ts';
+import { mutated } from '../../fuzz/fuzz-helpers.ts';
+import { metrics } from '../../collector/fixtures.ts';
 
 const EDGE_VALUES: unknown[] = [
   undefined,
