@@ -3,7 +3,7 @@
 // production), and queues deep enough that the broker never drops a QoS 1 message by itself.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { freePort } from '../../demo/ports.ts';
@@ -21,6 +21,9 @@ export async function startMosquitto(dir: string): Promise<Mosquitto> {
   const port = await freePort();
   const data = join(dir, 'mosquitto');
   mkdirSync(data, { recursive: true });
+  // Started as root, mosquitto drops to its own user and then cannot write a root-owned
+  // persistence directory: it would log the failure and run without persistence.
+  chmodSync(data, 0o777);
   const conf = join(data, 'mosquitto.conf');
   writeFileSync(
     conf,
