@@ -1,19 +1,19 @@
-// The wiring, and only the wiring: source → window → missing values → normalize → level
-// shift → bounded queue → batched inference → sketches/snapshots → publish. Every stage lives in its own
-// file under operators/; here they are put in order.
-import { identity, Observable, Subject, takeUntil, tap } from 'rxjs';
+// The wiring, and only the wiring: source → prepare (window, missing values, normalize: per
+// sample, operators/prepare.ts) → level shift → bounded queue → batched inference →
+// sketches/snapshots → publish. Every stage lives in its own file under operators/; here they
+// are put in order. From prepare to the queue a chunk's windows travel as one array.
+import { identity, Observable, Subject, takeUntil } from 'rxjs';
 import { Rng } from '../../mae/rng.ts';
 import type { InferenceSession } from '../inference/types.ts';
 import type { Sample, Source } from '../sources/types.ts';
 import type { PipelineCounters } from './counters.ts';
-import { float32Pool, float64Pool } from './buffers.ts';
-import { BoundedQueue, drainInBatches } from './operators/bounded-queue.ts';
+import { float32Pool } from './buffers.ts';
+import { BoundedQueue, drainChunksInBatches } from './operators/bounded-queue.ts';
 import { createInfer } from './operators/infer.ts';
-import { missingValues, type MissingPolicy } from './operators/missing.ts';
-import { levelShift, type LevelShiftOptions } from './operators/level-shift.ts';
-import { normalize } from './operators/normalize.ts';
+import type { MissingPolicy } from './operators/missing.ts';
+import { levelShiftChunks, type LevelShiftOptions } from './operators/level-shift.ts';
+import { prepare } from './operators/prepare.ts';
 import { summarize, type Snapshot, type SummarizeOptions } from './operators/summarize.ts';
-import { windowing } from './operators/window.ts';
 import { pulledSamples } from './pull.ts';
 import { runStage, type Stage, type StageRegistry } from './stage.ts';
 import type { ModelWindow } from './types.ts';
@@ -55,29 +55,28 @@ export function startPipeline(o: PipelineOptions): RunningPipeline {
     ? pulledSamples(() => source.pull!(), queue)
     : source.samples();
   const stop$ = new Subject<void>();
-  // Per-window buffers are recycled: window → normalize (raw values), normalize → infer (inputs).
-  const cells = model.window * model.channels.length;
-  const rawPool = float64Pool(cells);
-  const inputPool = float32Pool(cells);
+  // Model inputs are recycled: prepare takes them, inference gives them back once copied.
+  const inputPool = float32Pool(model.window * model.channels.length);
   const infer = createInfer({ session, rng: new Rng(o.maskSeed), counters, inputPool });
 
   const done = new Promise<void>((resolve, reject) => {
     samples
       .pipe(
         takeUntil(stop$),
-        windowing(
-          { size: model.window, hop: o.hop, channels: model.channels.length, pool: rawPool },
+        prepare(
+          {
+            size: model.window,
+            hop: o.hop,
+            mean: model.normMean,
+            std: model.normStd,
+            missing: o.missing,
+            counters,
+            pool: inputPool,
+          },
           registry,
         ),
-        tap(() => counters.windowsIn++),
-        missingValues(
-          o.missing,
-          { channels: model.channels.length, fallback: model.normMean, counters },
-          registry,
-        ),
-        normalize({ mean: model.normMean, std: model.normStd, rawPool, pool: inputPool }, registry),
         o.levelShift
-          ? levelShift(
+          ? levelShiftChunks(
               {
                 window: model.window,
                 channels: model.channels.length,
@@ -87,7 +86,7 @@ export function startPipeline(o: PipelineOptions): RunningPipeline {
               registry,
             )
           : identity,
-        drainInBatches(
+        drainChunksInBatches(
           queue,
           {
             batch: o.batch,

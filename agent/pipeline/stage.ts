@@ -87,3 +87,62 @@ export function runStage<I, O>(
       });
     });
 }
+
+/**
+ * `stage` over arrays of inputs, for the stages after one that emits a chunk's windows at once
+ * (operators/prepare.ts): one clock reading and at most one emission (the array of outputs)
+ * per array instead of per item. Counters and error capture stay per item, as in runStage:
+ * in/out count items, and an item whose push throws is counted and the rest of the array
+ * goes on.
+ */
+export function runChunkedStage<I, O>(
+  stage: Stage<I, O>,
+  registry: StageRegistry,
+): OperatorFunction<readonly I[], O[]> {
+  const stats = registry.register(stage.name);
+  return (source) =>
+    new Observable<O[]>((subscriber) => {
+      let pending: O[] = [];
+      const collect = (out: O): void => {
+        pending.push(out);
+      };
+      const drain = (): void => {
+        if (pending.length === 0) return;
+        const out = pending;
+        pending = [];
+        stats.out += out.length;
+        subscriber.next(out);
+      };
+      return source.subscribe({
+        next: (inputs) => {
+          const t0 = performance.now();
+          for (let i = 0; i < inputs.length; i++) {
+            stats.in++;
+            try {
+              stage.push(inputs[i]!, collect);
+            } catch (e) {
+              stats.errors++;
+              registry.onError(stage.name, e);
+            }
+          }
+          stats.busyMs += performance.now() - t0;
+          drain();
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          if (stage.flush) {
+            const t0 = performance.now();
+            try {
+              stage.flush(collect);
+            } catch (e) {
+              stats.errors++;
+              registry.onError(stage.name, e);
+            }
+            stats.busyMs += performance.now() - t0;
+            drain();
+          }
+          subscriber.complete();
+        },
+      });
+    });
+}

@@ -80,6 +80,30 @@ export function drainInBatches<T, R>(
   opts: DrainOptions,
   process: (batch: T[]) => ObservableInput<R>,
 ): OperatorFunction<T, R> {
+  return drain(queue, opts, process, (item) => queue.offer(item));
+}
+
+/**
+ * drainInBatches for an input of arrays (a chunk's windows at once): every item is enqueued
+ * before the next batch is taken, so after an idle queue the first batch is as large as the
+ * chunk allows instead of one item.
+ */
+export function drainChunksInBatches<T, R>(
+  queue: BoundedQueue<T>,
+  opts: DrainOptions,
+  process: (batch: T[]) => ObservableInput<R>,
+): OperatorFunction<readonly T[], R> {
+  return drain(queue, opts, process, (items) => {
+    for (let i = 0; i < items.length; i++) queue.offer(items[i]!);
+  });
+}
+
+function drain<I, T, R>(
+  queue: BoundedQueue<T>,
+  opts: DrainOptions,
+  process: (batch: T[]) => ObservableInput<R>,
+  enqueue: (input: I) => void,
+): OperatorFunction<I, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
       let busy = false;
@@ -114,8 +138,8 @@ export function drainInBatches<T, R>(
         });
       };
       const outer = source.subscribe({
-        next: (item) => {
-          queue.offer(item);
+        next: (input) => {
+          enqueue(input);
           pump();
         },
         error: (e) => subscriber.error(e),

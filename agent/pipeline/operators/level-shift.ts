@@ -6,7 +6,7 @@
 // window), so the stage sees the sample stream although it runs on windows.
 import type { OperatorFunction } from 'rxjs';
 import { MeanShiftDetector } from '../../../shared/detect/mean-shift.ts';
-import { runStage, type Stage, type StageRegistry } from '../stage.ts';
+import { runChunkedStage, runStage, type Stage, type StageRegistry } from '../stage.ts';
 import type { ModelWindow } from '../types.ts';
 
 export interface LevelShiftOptions {
@@ -59,3 +59,10 @@ export const levelShift = (
   o: LevelShiftOptions,
   registry: StageRegistry,
 ): OperatorFunction<ModelWindow, ModelWindow> => runStage(createLevelShiftStage(o), registry);
+
+/** The stage over the arrays of windows the prepare stage emits (one call per chunk). */
+export const levelShiftChunks = (
+  o: LevelShiftOptions,
+  registry: StageRegistry,
+): OperatorFunction<readonly ModelWindow[], ModelWindow[]> =>
+  runChunkedStage(createLevelShiftStage(o), registry);
