@@ -54,6 +54,7 @@ export async function startCollector(
     const store = Store.open(
       config.db.path,
       config.mqtt.client_id ?? defaultClientId(config.db.path),
+      config.db.cache_mb,
     );
     cleanups.push(() => store.close());
     let core: CollectorCore | null = null;

@@ -1,8 +1,10 @@
 // The SQLite store on its own: history points name the message they came from (boot, seq),
-// and a file written before those columns existed is migrated on open, its rows kept.
+// a file written before those columns existed is migrated on open, its rows kept; retention
+// prunes each device on its own, by count (ties in time by arrival) and by data-time age.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { initialDeviceState } from '../../collector/rules/evaluate.ts';
 import { Store } from '../../collector/store.ts';
 import { metrics } from './fixtures.ts';
 import { tmpDir } from './harness.ts';
@@ -40,5 +42,80 @@ describe('collector store: history', () => {
     store.close();
     // opening again is a no-op migration
     Store.open(path).close();
+  });
+});
+
+describe('collector store: retention', () => {
+  const DAY = 24 * 3600_000;
+  /** a store with one device row per (fleet, device) and the given points, in arrival order */
+  function withHistory(points: { device: string; t: number; seq: number }[]): Store {
+    const store = Store.open(join(tmpDir(), 'r.db'));
+    for (const d of new Set(points.map((p) => p.device)))
+      store.saveDevice(initialDeviceState('f1', d), null);
+    store.addHistoryRows(points.map((p) => metrics({ device: p.device, t: p.t, seq: p.seq })));
+    return store;
+  }
+  const seqs = (store: Store, device: string) =>
+    store
+      .history('f1', device, 1000)
+      .map((p) => p.seq)
+      .sort((a, b) => a - b);
+
+  it.each([
+    { name: 'under the limit: nothing goes', n: 5, keep: 10, kept: [0, 1, 2, 3, 4] },
+    { name: 'exactly the limit: nothing goes', n: 10, keep: 10, kept: [...Array(10).keys()] },
+    {
+      name: 'over the limit: the oldest go',
+      n: 25,
+      keep: 10,
+      kept: [...Array(10).keys()].map((i) => i + 15),
+    },
+  ])('by count per device, $name', ({ n, keep, kept }) => {
+    const store = withHistory([
+      ...Array.from({ length: n }, (_, i) => ({ device: 'a', t: 1000 * i, seq: i })),
+      // another device with few points is untouched by a's pruning
+      ...Array.from({ length: 3 }, (_, i) => ({ device: 'b', t: 1000 * i, seq: i })),
+    ]);
+    store.prune(Date.now(), keep, 7 * DAY, 10_000);
+    expect(seqs(store, 'a')).toEqual(kept);
+    expect(seqs(store, 'b')).toEqual([0, 1, 2]);
+    store.close();
+  });
+
+  it('by count with ties in data time: exactly the limit stays, the later arrivals', () => {
+    // 12 points, all at the same data time (a replay can do that): keep the 5 that came last
+    const store = withHistory(
+      Array.from({ length: 12 }, (_, i) => ({ device: 'a', t: 5000, seq: i })),
+    );
+    store.prune(Date.now(), 5, 7 * DAY, 10_000);
+    expect(seqs(store, 'a')).toEqual([7, 8, 9, 10, 11]);
+    store.close();
+  });
+
+  it("by age against each device's own newest point, not the wall clock", () => {
+    const store = withHistory([
+      { device: 'a', t: 0, seq: 0 },
+      { device: 'a', t: 2 * DAY, seq: 1 },
+      { device: 'a', t: 10 * DAY, seq: 2 },
+      // b's data is old, but all of it within a day of b's newest: kept
+      { device: 'b', t: 0, seq: 0 },
+      { device: 'b', t: DAY, seq: 1 },
+    ]);
+    store.prune(100 * DAY, 1000, 7 * DAY, 10_000);
+    expect(seqs(store, 'a')).toEqual([2]);
+    expect(seqs(store, 'b')).toEqual([0, 1]);
+    store.close();
+  });
+});
+
+describe('collector store: page cache', () => {
+  it.each([
+    { mb: undefined, kib: -4096 },
+    { mb: 0.5, kib: -512 },
+    { mb: 64, kib: -65536 },
+  ])('db.cache_mb $mb sets cache_size to $kib KiB', ({ mb, kib }) => {
+    const store = Store.open(join(tmpDir(), 'p.db'), '', mb);
+    expect(store.db.pragma('cache_size', { simple: true })).toBe(kib);
+    store.close();
   });
 });
