@@ -5,11 +5,52 @@ import type { Forecast, TrendPoint } from './types.ts';
 
 const MS_PER_HOUR = 3_600_000;
 
-/** Median of the first `n` values (sorted in place: a typed-array sort needs no comparator). */
-function median(xs: Float64Array, n: number): number {
-  const s = xs.subarray(0, n).sort();
+/**
+ * Median of the first `n` values, by selection rather than sorting: forecast runs on every
+ * metrics message, and sorting its 120 pairwise slopes (16 points) was ~7 % of the
+ * collector's CPU per message. Reorders `xs[0..n)`.
+ */
+export function median(xs: Float64Array, n: number): number {
   const mid = n >> 1;
-  return n % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  const upper = select(xs, n, mid);
+  if (n % 2) return upper;
+  // after select, xs[0..mid) holds the values ≤ the upper median: the lower one is their max
+  let lower = xs[0]!;
+  for (let i = 1; i < mid; i++) if (xs[i]! > lower) lower = xs[i]!;
+  return (lower + upper) / 2;
+}
+
+/**
+ * The k-th smallest of `xs[0..n)` (0-based), Hoare's quickselect with a median-of-three
+ * pivot; leaves the k smallest values in xs[0..k). Values are finite (slopes of finite
+ * points, dt ≠ 0), so comparisons are total.
+ */
+function select(xs: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const m = (lo + hi) >> 1;
+    // median of three as the pivot: sorted or reversed input stays linear
+    const a = xs[lo]!;
+    const b = xs[m]!;
+    const c = xs[hi]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (xs[i]! < pivot) i++;
+      while (xs[j]! > pivot) j--;
+      if (i <= j) {
+        const t = xs[i]!;
+        xs[i++] = xs[j]!;
+        xs[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return xs[k]!;
+  }
+  return xs[k]!;
 }
 
 // scratch for the pairwise slopes; reused (evaluate runs once per message, synchronously)
