@@ -1,6 +1,6 @@
-// Recycled per-window buffers. A window's values (float64, window stage → normalize) and its
-// model input (float32, normalize → inference) each live only until the next stage has
-// copied them; allocating them fresh for every window costs an external backing store each
+// Recycled per-window buffers. A window's model input (float32, prepare → inference; the raw
+// float64 values too where a window stage hands them to normalize) lives only until the next
+// stage has copied it; allocating them fresh for every window costs an external backing store each
 // and most of the pipeline's GC. The stage that is done with a buffer gives it back, the
 // producing stage takes one; a buffer that is never given back (a dropped window, an imputed
 // copy) is simply left to the GC, so a missed give() costs an allocation, never correctness.

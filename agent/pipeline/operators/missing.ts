@@ -1,6 +1,8 @@
 // The missing-value policy: a window with a missing (NaN) or non-finite sample is either
 // skipped, or repaired in place and passed on. Both count as a bad window in health, and
 // every repaired value counts in samples_imputed, so imputation is never silent.
+// prepare.ts runs this stage on the windows that hold a non-finite value (clean windows never
+// need it: their check is a running count kept per sample).
 import type { OperatorFunction } from 'rxjs';
 import type { PipelineCounters } from '../counters.ts';
 import { runStage, type Stage, type StageRegistry } from '../stage.ts';

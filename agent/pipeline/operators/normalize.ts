@@ -1,5 +1,7 @@
 // Normalization with the model's training statistics: x' = (x − mean_c) / std_c, as float32,
 // which is what the mae/v1 model was trained on and what its runtime takes.
+// prepare.ts normalizes clean windows per sample with the same expression (sample-ring.ts) and
+// runs this stage on the imputed ones.
 import type { OperatorFunction } from 'rxjs';
 import type { BufferPool } from '../buffers.ts';
 import { runStage, type Stage, type StageRegistry } from '../stage.ts';

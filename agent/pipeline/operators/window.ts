@@ -1,5 +1,7 @@
 // Windowing: cuts the sample stream into windows of T samples, a new one every H samples
 // (H ≤ T, so windows overlap by T − H). T comes from the model, H from the config.
+// The pipeline cuts windows in prepare.ts (per sample, normalized once); this raw-window stage
+// is the reference prepare is tested against, window → missing → normalize bit for bit.
 import type { OperatorFunction } from 'rxjs';
 import type { Sample } from '../../sources/types.ts';
 import type { BufferPool } from '../buffers.ts';
