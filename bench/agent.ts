@@ -19,25 +19,13 @@ import { loadModel } from '../agent/inference/load.ts';
 import type { InferenceSession } from '../agent/inference/types.ts';
 import { createSource } from '../agent/sources/registry.ts';
 import type { Sample, Source } from '../agent/sources/types.ts';
+import { DEFAULT_AGENT_BENCH, type AgentBenchOptions } from './defaults.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = join(ROOT, 'firmware-configs', 'skab-pump.yaml');
 const BUNDLE = join(ROOT, 'dist', 'redband-agent.mjs');
 
-export interface AgentBenchOptions {
-  /** wall-clock seconds of the max-speed throughput run */
-  throughputSeconds: number;
-  /** wall-clock seconds of the 10× footprint run */
-  seconds: number;
-  /** replay speed of the footprint run */
-  speed: number;
-}
-
-export const DEFAULT_AGENT_BENCH: AgentBenchOptions = {
-  throughputSeconds: 5,
-  seconds: 60,
-  speed: 10,
-};
+export { DEFAULT_AGENT_BENCH, type AgentBenchOptions } from './defaults.ts';
 
 export interface AgentBenchReport {
   throughput: {

@@ -1,17 +1,14 @@
 // `redband bench <name>`: a thin registry of benchmarks. Each entry builds one
-// subcommand; the measuring code lives in bench/.
+// subcommand; the measuring code lives in bench/ and loads when its benchmark runs.
 import { Command } from 'commander';
-import { DEFAULT_AGENT_BENCH, formatAgentReport, runAgentBench } from '../bench/agent.ts';
-import { formatSketchReport, runSketchBench } from '../bench/sketch.ts';
-import { formatCollectorReport, runCollectorBench } from '../bench/collector.ts';
-import { skabBenchCommand } from '../bench/skab/command.ts';
-import { formatPerfReport, runPerfBench } from '../bench/perf.ts';
+import { DEFAULT_AGENT_BENCH } from '../bench/defaults.ts';
 
 function sketchBenchCommand(): Command {
   return new Command('sketch')
     .description('Covariance-update throughput (naive vs batched kernels) and measure timings')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
+      const { formatSketchReport, runSketchBench } = await import('../bench/sketch.ts');
       const report = await runSketchBench();
       process.stdout.write(`${opts.json ? JSON.stringify(report) : formatSketchReport(report)}\n`);
     });
@@ -35,6 +32,7 @@ function collectorBenchCommand(): Command {
         rate: string;
         broker: string[];
       }) => {
+        const { formatCollectorReport, runCollectorBench } = await import('../bench/collector.ts');
         const report = await runCollectorBench({
           durationMs: Number(o.duration) * 1000,
           devices: Number(o.devices),
@@ -56,6 +54,7 @@ function agentBenchCommand(): Command {
     .option('--json', 'print one JSON object')
     .option('--seconds <s>', 'length of the footprint run', String(DEFAULT_AGENT_BENCH.seconds))
     .action(async (o: { json?: boolean; seconds: string }) => {
+      const { formatAgentReport, runAgentBench } = await import('../bench/agent.ts');
       const report = await runAgentBench({ ...DEFAULT_AGENT_BENCH, seconds: Number(o.seconds) });
       process.stdout.write(`${o.json ? JSON.stringify(report) : formatAgentReport(report)}\n`);
     });
@@ -68,12 +67,59 @@ function perfBenchCommand(): Command {
     .option('--agent-seconds <s>', 'length of the agent footprint run', '30')
     .option('--collector-seconds <s>', 'seconds per collector phase', '3')
     .action(async (o: { json?: boolean; agentSeconds: string; collectorSeconds: string }) => {
+      const { formatPerfReport, runPerfBench } = await import('../bench/perf.ts');
       const report = await runPerfBench({
         agentSeconds: Number(o.agentSeconds),
         collectorSeconds: Number(o.collectorSeconds),
         progress: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(`${o.json ? JSON.stringify(report) : formatPerfReport(report)}\n`);
+    });
+}
+
+interface SkabCliOptions {
+  data: string;
+  subsets?: string;
+  config?: string;
+  model?: string;
+  collectorConfig?: string;
+  json?: boolean;
+}
+
+// Defined here rather than taken from bench/skab/command.ts, which imports the benchmark
+// (the agent, the collector's rule engine) along with its options.
+function skabBenchCommand(): Command {
+  return new Command('skab')
+    .description(
+      "SKAB protocol (fit on each file's first 400 rows, score the rest) through the real agent and the collector's default rules",
+    )
+    .requiredOption(
+      '--data <dir>',
+      'a SKAB-like folder: subfolders of ;-separated CSVs (files with an anomaly column are scored)',
+    )
+    .option('--subsets <names>', 'comma-separated subfolders to score (default: all with labels)')
+    .option(
+      '--config <file>',
+      'the agent device config (default: the shipped firmware-configs/skab-pump.yaml)',
+    )
+    .option('--model <file>', "a mae/v1 model instead of the config's model.path")
+    .option(
+      '--collector-config <file>',
+      'a collector config whose rules replace the defaults (to try a change; the report says so)',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (o: SkabCliOptions) => {
+      const { runSkabBench } = await import('../bench/skab/run.ts');
+      const { formatSkabReport } = await import('../bench/skab/report.ts');
+      const report = await runSkabBench({
+        dir: o.data,
+        ...(o.subsets ? { subsets: o.subsets.split(',').map((s) => s.trim()) } : {}),
+        ...(o.config ? { agentConfig: o.config } : {}),
+        ...(o.model ? { model: o.model } : {}),
+        ...(o.collectorConfig ? { collectorConfig: o.collectorConfig } : {}),
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`${o.json ? JSON.stringify(report) : formatSkabReport(report)}\n`);
     });
 }
 

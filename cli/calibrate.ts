@@ -4,22 +4,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import {
-  addModelOptions,
-  addSweepOptions,
-  runSweep,
-  writeModel,
-  type SweepCliOptions,
-} from '../mae/cli-options.ts';
 import { readSensorCsv } from '../mae/csv.ts';
-import { calibrationSvg, calibrationTable } from '../mae/report.ts';
+import { addModelOptions, addSweepOptions, type SweepCliOptions } from '../mae/options.ts';
 
 interface CalibrateCliOptions extends SweepCliOptions {
   out: string;
 }
 
 async function run(o: CalibrateCliOptions): Promise<void> {
-  const { exportFitted } = await import('../mae/pipeline.ts'); // tfjs: load on use
+  const { exportFitted } = await import('../mae/pipeline.ts');
+  const { runSweep, writeModel } = await import('../mae/cli-options.ts');
+  const { calibrationSvg, calibrationTable } = await import('../mae/report.ts');
   const table = await readSensorCsv(o.csv, o.columns);
   const { result, chosen } = await runSweep(table, o);
   await mkdir(o.out, { recursive: true });

@@ -1,7 +1,6 @@
 // `redband collector`: runs the fleet collector until SIGINT/SIGTERM.
 import { Command } from 'commander';
 import { parseConfig, readConfigFile } from '../collector/config.ts';
-import { startCollector } from '../collector/factories.ts';
 
 export interface CollectorFlags {
   config?: string;
@@ -47,6 +46,7 @@ export function collectorCommand(): Command {
     .option('--fleet <id>', 'only this fleet (topic sharding)')
     .action(async (flags: CollectorFlags) => {
       const config = configFromFlags(flags);
+      const { startCollector } = await import('../collector/factories.ts');
       const collector = await startCollector(config, { processMetrics: true });
       process.stderr.write(
         `redband collector: dashboard ${collector.httpUrl}/  broker ${collector.brokerUrl}\n`,

@@ -1,5 +1,6 @@
 // Every subcommand of `redband`, listed in one place. Each module exports a
 // factory that builds its commander Command; importing it has no side effects.
+// Actions import their implementation when they run: every start builds every command's options.
 import type { Command } from 'commander';
 import { calibrateCommand } from './calibrate.ts';
 import { trainCommand } from './train.ts';

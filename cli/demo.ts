@@ -1,6 +1,6 @@
 // `redband demo` (= `npm start`): a working monitored fleet on one machine.
 import { Command, InvalidArgumentError } from 'commander';
-import { DEMO_OPTION_DEFAULTS, startDemo, type DemoOptions } from '../demo/orchestrator.ts';
+import { DEMO_OPTION_DEFAULTS, type DemoOptions } from '../demo/options.ts';
 import { renderView } from '../demo/live-view.ts';
 
 function positiveInt(name: string) {
@@ -85,6 +85,7 @@ export function demoCommand(): Command {
 async function runDemo(options: Partial<DemoOptions>): Promise<void> {
   const tty = Boolean(process.stdout.isTTY);
   process.stderr.write('redband demo: starting the collector…\n');
+  const { startDemo } = await import('../demo/orchestrator.ts');
   const demo = await startDemo(options);
   const onSignal = () => {
     process.stderr.write('\nredband demo: stopping (agents first, then the collector)…\n');

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
 import { parseDuration } from '../collector/duration.ts';
 import { createSilence, type SilenceInput } from '../collector/silences.ts';
-import { Store } from '../collector/store.ts';
+import type { Store } from '../collector/store.ts';
 import type { Silence } from '../collector/rules/types.ts';
 
 interface Target {
@@ -33,8 +33,8 @@ async function api(t: Target, method: string, path: string, body?: unknown): Pro
   return data;
 }
 
-function withStore<T>(t: Target, fn: (s: Store) => T): T {
-  const store = Store.open(t.db);
+async function withStore<T>(t: Target, fn: (s: Store) => T): Promise<T> {
+  const store = (await import('../collector/store.ts')).Store.open(t.db);
   try {
     return fn(store);
   } finally {
@@ -98,7 +98,7 @@ export function silenceCommand(): Command {
     };
     const s = o.url
       ? ((await api(o, 'POST', '/api/silences', input)) as Silence)
-      : withStore(o, (st) => createSilence(st, input, now));
+      : await withStore(o, (st) => createSilence(st, input, now));
     process.stdout.write(`${describe(s, now)}\n`);
   });
   targetOptions(
@@ -107,14 +107,14 @@ export function silenceCommand(): Command {
     const now = Date.now();
     const list = o.url
       ? ((await api(o, 'GET', '/api/silences')) as { silences: Silence[] }).silences
-      : withStore(o, (st) => st.silences());
+      : await withStore(o, (st) => st.silences());
     for (const s of list)
       if (o.all || s.ends_at > now) process.stdout.write(`${describe(s, now)}\n`);
   });
   targetOptions(cmd.command('expire').description('end a silence now').argument('<id>')).action(
     async (id: string, o: Target) => {
       if (o.url) await api(o, 'DELETE', `/api/silences/${encodeURIComponent(id)}`);
-      else if (!withStore(o, (st) => st.expireSilence(id, Date.now())))
+      else if (!(await withStore(o, (st) => st.expireSilence(id, Date.now()))))
         throw new UserError(`no silence ${id}`, 'usage');
       process.stdout.write(`expired ${id}\n`);
     },

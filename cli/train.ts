@@ -5,18 +5,14 @@ import { Command } from 'commander';
 import { readSensorCsv } from '../mae/csv.ts';
 import { FIT_DEFAULTS } from '../mae/defaults.ts';
 import type { FittedMae } from '../mae/pipeline.ts';
-import { trainingProgress } from '../mae/progress.ts';
-import { calibrationTable } from '../mae/report.ts';
 import type { Band } from '../shared/schema/common.ts';
 import {
   addModelOptions,
   addSweepOptions,
   hopOf,
   numArg,
-  runSweep,
-  writeModel,
   type SweepCliOptions,
-} from '../mae/cli-options.ts';
+} from '../mae/options.ts';
 
 interface TrainCliOptions extends SweepCliOptions {
   out: string;
@@ -25,8 +21,10 @@ interface TrainCliOptions extends SweepCliOptions {
 }
 
 async function train(o: TrainCliOptions): Promise<void> {
-  // loaded on use: tfjs is heavy and other redband commands do not need it
   const { exportFitted, fitTable } = await import('../mae/pipeline.ts');
+  const { runSweep, writeModel } = await import('../mae/cli-options.ts');
+  const { trainingProgress } = await import('../mae/progress.ts');
+  const { calibrationTable } = await import('../mae/report.ts');
   const table = await readSensorCsv(o.csv, o.columns);
   let fitted: FittedMae;
   let band: Band | null = null;

@@ -13,6 +13,7 @@ import {
 } from '../shared/schema/index.ts';
 import { writeDeviceConfig, SKAB_REPLAY } from './configs.ts';
 import { applyViewEvent, initialView, type ViewState } from './live-view.ts';
+import { DEMO_OPTION_DEFAULTS, type DemoOptions } from './options.ts';
 import { planDemoFleet, type DemoDevice } from './plan.ts';
 import { choosePort } from './ports.ts';
 import {
@@ -25,43 +26,7 @@ import {
 } from './processes.ts';
 import { existsSync } from 'node:fs';
 
-export interface DemoOptions {
-  devices: number;
-  seed: number;
-  /** stop by itself after this many seconds; null = until stopped */
-  durationS: number | null;
-  skab: boolean;
-  /** an external broker URL; null = the collector's embedded broker */
-  broker: string | null;
-  httpPort: number;
-  mqttPort: number;
-  runDir: string;
-  fleet: string;
-  faultStartS: number;
-  faultDurationS: number;
-  skabSpeed: number;
-  /** simulated data runs this many times faster than real time (rules run on data time) */
-  speed: number;
-  /** run these devices from the esbuild agent bundle instead of the CLI */
-  bundle: { script: string; devices: string[] } | null;
-}
-
-export const DEMO_OPTION_DEFAULTS: DemoOptions = {
-  devices: 6,
-  seed: 7,
-  durationS: null,
-  skab: false,
-  broker: null,
-  httpPort: 8080,
-  mqttPort: 1883,
-  runDir: '.redband/demo',
-  fleet: 'demo',
-  faultStartS: 90,
-  faultDurationS: 60,
-  skabSpeed: 10,
-  speed: 1,
-  bundle: null,
-};
+export { DEMO_OPTION_DEFAULTS, type DemoOptions } from './options.ts';
 
 export interface DemoHandle {
   fleet: DemoDevice[];
