@@ -2,6 +2,7 @@
 // subcommand; the measuring code lives in bench/ and loads when its benchmark runs.
 import { Command } from 'commander';
 import { DEFAULT_AGENT_BENCH } from '../bench/defaults.ts';
+import { skabBenchCommand } from '../bench/skab/command.ts';
 
 function sketchBenchCommand(): Command {
   return new Command('sketch')
@@ -74,52 +75,6 @@ function perfBenchCommand(): Command {
         progress: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(`${o.json ? JSON.stringify(report) : formatPerfReport(report)}\n`);
-    });
-}
-
-interface SkabCliOptions {
-  data: string;
-  subsets?: string;
-  config?: string;
-  model?: string;
-  collectorConfig?: string;
-  json?: boolean;
-}
-
-// Defined here rather than taken from bench/skab/command.ts, which imports the benchmark
-// (the agent, the collector's rule engine) along with its options.
-function skabBenchCommand(): Command {
-  return new Command('skab')
-    .description(
-      "SKAB protocol (fit on each file's first 400 rows, score the rest) through the real agent and the collector's default rules",
-    )
-    .requiredOption(
-      '--data <dir>',
-      'a SKAB-like folder: subfolders of ;-separated CSVs (files with an anomaly column are scored)',
-    )
-    .option('--subsets <names>', 'comma-separated subfolders to score (default: all with labels)')
-    .option(
-      '--config <file>',
-      'the agent device config (default: the shipped firmware-configs/skab-pump.yaml)',
-    )
-    .option('--model <file>', "a mae/v1 model instead of the config's model.path")
-    .option(
-      '--collector-config <file>',
-      'a collector config whose rules replace the defaults (to try a change; the report says so)',
-    )
-    .option('--json', 'print one JSON object')
-    .action(async (o: SkabCliOptions) => {
-      const { runSkabBench } = await import('../bench/skab/run.ts');
-      const { formatSkabReport } = await import('../bench/skab/report.ts');
-      const report = await runSkabBench({
-        dir: o.data,
-        ...(o.subsets ? { subsets: o.subsets.split(',').map((s) => s.trim()) } : {}),
-        ...(o.config ? { agentConfig: o.config } : {}),
-        ...(o.model ? { model: o.model } : {}),
-        ...(o.collectorConfig ? { collectorConfig: o.collectorConfig } : {}),
-        progress: (line) => process.stderr.write(`${line}\n`),
-      });
-      process.stdout.write(`${o.json ? JSON.stringify(report) : formatSkabReport(report)}\n`);
     });
 }
 

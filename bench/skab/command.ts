@@ -1,8 +1,7 @@
 // The `skab` entry of `redband bench`: options → runSkabBench → table or JSON on stdout,
-// progress on stderr.
+// progress on stderr. The benchmark (the agent, the collector's rule engine) is imported
+// when the command runs, not when `redband` builds its command list.
 import { Command } from 'commander';
-import { formatSkabReport } from './report.ts';
-import { runSkabBench } from './run.ts';
 
 interface SkabCliOptions {
   data: string;
@@ -34,6 +33,8 @@ export function skabBenchCommand(): Command {
     )
     .option('--json', 'print one JSON object')
     .action(async (o: SkabCliOptions) => {
+      const { runSkabBench } = await import('./run.ts');
+      const { formatSkabReport } = await import('./report.ts');
       const report = await runSkabBench({
         dir: o.data,
         ...(o.subsets ? { subsets: o.subsets.split(',').map((s) => s.trim()) } : {}),

@@ -26,8 +26,11 @@ export function sampleProc(pid: number): ProcSample | null {
   }
 }
 
-/** RSS series of one group of processes (the collector; the agents summed). */
-export class RssSeries {
+/**
+ * A byte series of one group of processes: RSS (the collector; the agents summed) or the
+ * collector's JS heap.
+ */
+export class ByteSeries {
   readonly samples: { t: number; bytes: number; perProcess: number[] }[] = [];
 
   /** `perProcess[i]` is NaN while process i cannot be read */

@@ -1,7 +1,7 @@
 // The soak's result: one object (printed as is with --json), the targets it is judged by,
 // and the text the script prints at the end.
 import type { AlertAccount, MessageAccount } from './accounting.ts';
-import { median, type RssSeries } from './procstat.ts';
+import { median, type ByteSeries } from './procstat.ts';
 
 /** Targets for a 30-minute soak (issue 8). */
 export const TARGETS = { lost: 0, duplicated: 0, missed: 0, rssGrowthPct: 10 } as const;
@@ -47,6 +47,12 @@ export interface SoakReport {
       per_agent_start_bytes: number | null;
       max_agent_growth_pct: number | null;
     };
+    /**
+     * The collector's JS heap, committed and live: RSS growth beyond the committed heap's is
+     * native memory (SQLite's page cache, socket buffers), which tells a leak in our objects
+     * from a cache filling up
+     */
+    collector_heap: { total: RssFigure; used: RssFigure };
   };
   cpu: { collector_pct: number | null; agents_pct: number | null; per_agent_pct: number | null };
   windows_dropped: number;
@@ -65,7 +71,9 @@ export interface ReportInput {
   messages: MessageAccount;
   redelivered: number | null;
   alerts: AlertAccount;
-  rss: { collector: RssSeries; agents: RssSeries; from: number; agentCount: number };
+  rss: { collector: ByteSeries; agents: ByteSeries; from: number; agentCount: number };
+  /** the collector's V8 heap (committed, live) from its /metrics, over the same span */
+  heap: { total: ByteSeries; used: ByteSeries };
   cpu: { t: number[]; collector: number[]; agents: number[] };
   windowsDropped: number;
   dataRatePct: number | null;
@@ -77,7 +85,7 @@ export function buildReport(i: ReportInput): SoakReport {
   const a = i.alerts;
   const growth = (s: number | null, e: number | null) =>
     s && e !== null ? round(((e - s) / s) * 100, 1) : null;
-  const figure = (series: RssSeries): RssFigure => {
+  const figure = (series: ByteSeries): RssFigure => {
     const start = series.startBytes(i.rss.from);
     const end = series.endBytes();
     return { start_bytes: start, end_bytes: end, growth_pct: growth(start, end) };
@@ -133,6 +141,7 @@ export function buildReport(i: ReportInput): SoakReport {
     },
     rss: {
       collector: figure(i.rss.collector),
+      collector_heap: { total: figure(i.heap.total), used: figure(i.heap.used) },
       agents: {
         ...agents,
         per_agent_start_bytes: agents.start_bytes && agents.start_bytes / i.rss.agentCount,
@@ -194,7 +203,7 @@ export function formatReport(r: SoakReport): string {
       ` · false ${a.false}`,
     `          already firing at the fault's start: ${a.covered} · other rules during faults: ${a.collateral} · faults cut off by the end: ${a.not_judged}`,
     `          delay after fault start: median ${a.delay_s.median ?? '?'} s, max ${a.delay_s.max ?? '?'} s`,
-    `RSS       collector ${rss(r.rss.collector)}`,
+    `RSS       collector ${rss(r.rss.collector)}; JS heap committed ${rss(r.rss.collector_heap.total)}, live ${rss(r.rss.collector_heap.used)}`,
     `          agents    ${rss(r.rss.agents)}; ${mib(r.rss.agents.per_agent_start_bytes)} per agent, largest single growth ${r.rss.agents.max_agent_growth_pct ?? '?'} %`,
     `CPU       agents ${r.cpu.agents_pct ?? '?'} % of a core (${r.cpu.per_agent_pct ?? '?'} % each) · collector ${r.cpu.collector_pct ?? '?'} % · windows dropped by agents: ${r.windows_dropped}`,
     `          slowest agent's data ran at ${r.data_rate_min_pct ?? '?'} % of its real-time rate (start-up included)`,

@@ -30,7 +30,7 @@ import {
   type Outboxed,
 } from './accounting.ts';
 import { startMosquitto } from './mosquitto.ts';
-import { RssSeries, sampleProc } from './procstat.ts';
+import { ByteSeries, sampleProc } from './procstat.ts';
 import { buildReport, type SoakReport } from './report.ts';
 import { planSoak } from './schedule.ts';
 
@@ -145,8 +145,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
     const startMs = new Map<string, number>();
     const t0 = Date.now();
-    const collectorRss = new RssSeries();
-    const agentRss = new RssSeries();
+    const collectorRss = new ByteSeries();
+    const agentRss = new ByteSeries();
+    const heap = { total: new ByteSeries(), used: new ByteSeries() };
     const cpu = { t: [] as number[], collector: [] as number[], agents: [] as number[] };
     let allLiveAt: number | null = null;
     const sample = () => {
@@ -165,6 +166,17 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     };
     sample();
     timers.push(setInterval(sample, SAMPLE_EVERY_MS));
+    // the collector's own view of its heap (prom-client's process metrics), same cadence
+    const sampleHeap = async () => {
+      const text = await fetch(`${base}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      const now = Date.now();
+      heap.total.add(now, [promGauge(text, 'nodejs_heap_size_total_bytes')]);
+      heap.used.add(now, [promGauge(text, 'nodejs_heap_size_used_bytes')]);
+    };
+    timers.push(setInterval(() => void sampleHeap(), SAMPLE_EVERY_MS));
     // The outboxes are locked exclusively while their agents run: the exact count comes at the end.
     const sentNow = () => [...seqs.values()].reduce((a, b) => a + b, 0);
     const receivedNow = () => {
@@ -244,6 +256,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       redelivered: promSum(metricsText, 'redband_ingest_duplicates_total'),
       alerts,
       rss: { collector: collectorRss, agents: agentRss, from, agentCount: o.agents },
+      heap,
       cpu,
       windowsDropped: [...dropped.values()].reduce((a, b) => a + b, 0),
       dataRatePct: slowestDataRate(startMs, lastData, stopAt, o.speed),
@@ -319,6 +332,12 @@ async function waitForHttp(url: string, p: ManagedProcess, timeoutMs: number): P
     await sleep(200);
   }
   throw new Error(`${p.name} did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+/** An unlabelled Prometheus gauge; NaN when absent (the series skips it). */
+function promGauge(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.slice(name.length + 1));
 }
 
 /** Sum of a Prometheus counter over all its label sets. */

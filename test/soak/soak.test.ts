@@ -46,6 +46,11 @@ describe.runIf(hasMosquitto)('the soak script with a handful of agents', () => {
     expect(r.unexpected_exits).toEqual([]);
     expect(r.rss.collector.start_bytes, summary).toBeGreaterThan(0);
     expect(r.rss.agents.start_bytes, summary).toBeGreaterThan(0);
+    // the collector's heap, read from its /metrics: live within committed within RSS
+    const h = r.rss.collector_heap;
+    expect(h.used.start_bytes, summary).toBeGreaterThan(0);
+    expect(h.used.end_bytes!, summary).toBeLessThanOrEqual(h.total.end_bytes!);
+    expect(h.total.end_bytes!, summary).toBeLessThan(r.rss.collector.end_bytes!);
     expect(progress.length).toBeGreaterThan(0);
   }, 90_000);
 });
