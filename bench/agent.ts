@@ -251,7 +251,8 @@ async function footprint(o: AgentBenchOptions): Promise<AgentBenchReport['footpr
   return {
     speed: o.speed,
     seconds: o.seconds,
-    rssPeakMb: mb(last.hwmKb),
+    // the high-water mark of every sample: the last one may be read as the child exits
+    rssPeakMb: mb(Math.max(...samples.map((s) => s.hwmKb))),
     rssAfterWarmupMb: mb(afterWarmup.rssKb),
     rssEndMb: mb(last.rssKb),
     growthMb: mb(laterPeakKb - afterWarmup.rssKb),
