@@ -54,6 +54,8 @@ export interface SoakOptions {
 
 export const FLEET = 'soak';
 const SAMPLE_EVERY_MS = 5000;
+/** no request to the collector may hold up the run, or its stop (fetch has no timeout of its own) */
+const HTTP_TIMEOUT_MS = 5000;
 /** how long the collector may take, after the agents stopped, to store what they sent */
 const SETTLE_MS = 30_000;
 
@@ -171,7 +173,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // renders ~170 KB, and scraping it every 5 s was itself enough allocation for V8 to grow
     // the young generation (+15 MB RSS).
     const sampleHeap = async () => {
-      const text = await fetch(`${base}/metrics`).then(
+      const text = await fetch(`${base}/metrics`, {
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      }).then(
         (r) => r.text(),
         () => '',
       );
@@ -235,7 +239,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     while (receivedNow() < sent && Date.now() < settleEnd) await sleep(250);
     // Alerts caused by the last messages are published after their commit.
     await sleep(2000);
-    const metricsText = await fetch(`${base}/metrics`).then(
+    const metricsText = await fetch(`${base}/metrics`, {
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    }).then(
       (r) => r.text(),
       () => '',
     );
@@ -328,7 +334,7 @@ async function waitForHttp(url: string, p: ManagedProcess, timeoutMs: number): P
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (p.exit) throw new Error(`${p.name} exited before it was ready; log: ${p.logFile}`);
-    const ok = await fetch(url).then(
+    const ok = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) }).then(
       (r) => r.ok,
       () => false,
     );
