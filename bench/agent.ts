@@ -25,8 +25,6 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = join(ROOT, 'firmware-configs', 'skab-pump.yaml');
 const BUNDLE = join(ROOT, 'dist', 'redband-agent.mjs');
 
-export { DEFAULT_AGENT_BENCH, type AgentBenchOptions } from './defaults.ts';
-
 export interface AgentBenchReport {
   throughput: {
     windows: number;

@@ -1,7 +1,8 @@
 // `redband bench perf`: the agent, sketch and collector benchmarks in one run, reduced to the
 // ratios each issue targets, so two releases can be compared on the same machine.
 import { availableParallelism, cpus } from 'node:os';
-import { DEFAULT_AGENT_BENCH, runAgentBench, type AgentBenchReport } from './agent.ts';
+import { runAgentBench, type AgentBenchReport } from './agent.ts';
+import { DEFAULT_AGENT_BENCH } from './defaults.ts';
 import { runCollectorBench, TARGETS, type CollectorBenchReport } from './collector.ts';
 import { runSketchBench, type SketchBenchReport } from './sketch.ts';
 

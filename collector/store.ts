@@ -110,12 +110,12 @@ export class Store {
         last_metrics = COALESCE(excluded.last_metrics, devices.last_metrics)`),
       devices: p('SELECT state, last_metrics FROM devices'),
       deviceKeys: p('SELECT fleet, device FROM devices'),
-      pruneHistoryAge: p(`DELETE FROM history WHERE fleet = ? AND device = ? AND t <
-        (SELECT MAX(t) FROM history WHERE fleet = ? AND device = ?) - ?`),
-      historyNth: p(`SELECT t, rowid AS id FROM history WHERE fleet = ? AND device = ?
-        ORDER BY t DESC, rowid DESC LIMIT 1 OFFSET ?`),
-      pruneHistoryBefore: p(`DELETE FROM history WHERE fleet = ? AND device = ?
-        AND (t < ? OR (t = ? AND rowid < ?))`),
+      pruneHistoryAge: p(`DELETE FROM history WHERE fleet = @fleet AND device = @device AND t <
+        (SELECT MAX(t) FROM history WHERE fleet = @fleet AND device = @device) - @maxAgeMs`),
+      historyNth: p(`SELECT t, rowid AS id FROM history WHERE fleet = @fleet AND device = @device
+        ORDER BY t DESC, rowid DESC LIMIT 1 OFFSET @offset`),
+      pruneHistoryBefore: p(`DELETE FROM history WHERE fleet = @fleet AND device = @device
+        AND (t < @t OR (t = @t AND rowid < @id))`),
       pruneAlerts: p(
         'DELETE FROM alerts WHERE published = 1 AND id <= (SELECT MAX(id) FROM alerts) - ?',
       ),
@@ -305,11 +305,11 @@ export class Store {
       // (both are written in the message's transaction) and device rows are never deleted.
       for (const d of this.s.deviceKeys.all() as { fleet: string; device: string }[]) {
         // age in data time, against the device's newest point: a replay of old data keeps its history
-        this.s.pruneHistoryAge.run(d.fleet, d.device, d.fleet, d.device, maxAgeMs);
+        this.s.pruneHistoryAge.run({ ...d, maxAgeMs });
         // the oldest point to keep, ties in t broken by insertion order
-        const keep = this.s.historyNth.get(d.fleet, d.device, points - 1) as
+        const keep = this.s.historyNth.get({ ...d, offset: points - 1 }) as
           { t: number; id: number } | undefined;
-        if (keep) this.s.pruneHistoryBefore.run(d.fleet, d.device, keep.t, keep.t, keep.id);
+        if (keep) this.s.pruneHistoryBefore.run({ ...d, ...keep });
       }
       this.s.pruneAlerts.run(alerts);
       this.s.pruneSeen.run(cutoff);

@@ -26,8 +26,6 @@ import {
 } from './processes.ts';
 import { existsSync } from 'node:fs';
 
-export { DEMO_OPTION_DEFAULTS, type DemoOptions } from './options.ts';
-
 export interface DemoHandle {
   fleet: DemoDevice[];
   dashboardUrl: string;

@@ -6,6 +6,7 @@ import { forecast } from './forecast.ts';
 import {
   initialRuleState,
   resendDue,
+  rawTransition,
   stepRule,
   type RawTransition,
   type Reading,
@@ -112,18 +113,15 @@ export function evaluate(state: DeviceState, obs: Observation, now: number): Eva
         raw.push({
           rule,
           prevNotified,
-          t: {
-            rule: rule.name,
-            from: 'firing',
-            to: 'firing',
-            at: reading.t,
-            since: rs.since ?? reading.t,
-            value: Number.isFinite(rs.value) ? rs.value : null,
-            reason: rs.reason,
-            boot: rs.boot,
-            seq: rs.seq,
-            resend: true,
-          },
+          t: rawTransition(
+            rule.name,
+            'firing',
+            'firing',
+            reading.t,
+            rs.since ?? reading.t,
+            rs,
+            true,
+          ),
         });
       }
     }

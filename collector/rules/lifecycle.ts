@@ -139,6 +139,33 @@ export function stepRule(
   return { state: s, transitions: out };
 }
 
+/**
+ * A transition of rule `rule` at `at`, naming the reading it reports (`of`: the reading itself,
+ * or the rule state that tracked it, for a resend).
+ */
+export function rawTransition(
+  rule: string,
+  from: Phase,
+  to: RawTransition['to'],
+  at: number,
+  since: number,
+  of: Pick<Reading, 'value' | 'reason' | 'boot' | 'seq'>,
+  resend: boolean,
+): RawTransition {
+  return {
+    rule,
+    from,
+    to,
+    at,
+    since,
+    value: Number.isFinite(of.value) ? of.value : null,
+    reason: of.reason,
+    boot: of.boot,
+    seq: of.seq,
+    resend,
+  };
+}
+
 function emitTransition(
   out: RawTransition[],
   name: string,
@@ -147,18 +174,7 @@ function emitTransition(
   from: Phase,
   to: RawTransition['to'],
 ): void {
-  out.push({
-    rule: name,
-    from,
-    to,
-    at: r.t,
-    since: s.since ?? r.t,
-    value: Number.isFinite(r.value) ? r.value : null,
-    reason: r.reason,
-    boot: r.boot,
-    seq: r.seq,
-    resend: false,
-  });
+  out.push(rawTransition(name, from, to, r.t, s.since ?? r.t, r, false));
 }
 
 function trackReading(s: RuleState, r: Reading): void {

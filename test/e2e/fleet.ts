@@ -1,6 +1,7 @@
 // Runs the demo fleet (the same code as `npm start`) and records what crossed the broker.
 import mqtt, { type MqttClient } from 'mqtt';
-import { startDemo, type DemoHandle, type DemoOptions } from '../../demo/orchestrator.ts';
+import { startDemo, type DemoHandle } from '../../demo/orchestrator.ts';
+import type { DemoOptions } from '../../demo/options.ts';
 import type { DemoDevice } from '../../demo/plan.ts';
 import {
   decodeAlert,

@@ -6,7 +6,7 @@
 // window), so the stage sees the sample stream although it runs on windows.
 import type { OperatorFunction } from 'rxjs';
 import { MeanShiftDetector } from '../../../shared/detect/mean-shift.ts';
-import { runChunkedStage, runStage, type Stage, type StageRegistry } from '../stage.ts';
+import { runChunkedStage, type Stage, type StageRegistry } from '../stage.ts';
 import type { ModelWindow } from '../types.ts';
 
 export interface LevelShiftOptions {
@@ -54,11 +54,6 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
     },
   };
 }
-
-export const levelShift = (
-  o: LevelShiftOptions,
-  registry: StageRegistry,
-): OperatorFunction<ModelWindow, ModelWindow> => runStage(createLevelShiftStage(o), registry);
 
 /** The stage over the arrays of windows the prepare stage emits (one call per chunk). */
 export const levelShiftChunks = (
