@@ -38,6 +38,16 @@ export const TARGETS = { ingest_ratio_min: 0.8, p99_ms_max: 250, rate: 10_000 };
 export interface CpuShare {
   /** the bench's main thread: the subscriber (no-op or collector), and Aedes when embedded */
   main: number | null;
+  /**
+   * share of the phase the main thread was ready to run but waited for a core (Linux
+   * schedstat): how much the other threads and processes held it back
+   */
+  main_waiting: number | null;
+  /**
+   * the bench process's threads other than main and the load generator: mostly V8's
+   * parallel and concurrent GC helpers, which work for the main thread's allocations
+   */
+  helpers: number | null;
   load: number | null;
   mosquitto: number | null;
   /**
@@ -163,6 +173,15 @@ function processCpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/** Seconds the calling thread has waited on a run queue (Linux schedstat), or null. */
+function threadWaitSeconds(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return null;
+  }
+}
+
 /** Measures the cores each party used while `phase` ran. */
 async function measured<T extends LoadResult>(
   mosquittoPid: number | undefined,
@@ -170,18 +189,28 @@ async function measured<T extends LoadResult>(
   messages: () => number,
 ): Promise<{ r: T; cpu: CpuShare }> {
   const t0 = performance.now();
+  const w0 = threadWaitSeconds();
+  const p0 = process.cpuUsage();
   const m0 = threadCpuSeconds();
   const q0 = processCpuSeconds(mosquittoPid);
   const r = await phase();
   const s = (performance.now() - t0) / 1000;
   const m1 = threadCpuSeconds();
   const q1 = processCpuSeconds(mosquittoPid);
+  const w1 = threadWaitSeconds();
+  const p1 = process.cpuUsage(p0);
+  const processS = (p1.user + p1.system) / 1e6;
   const share = (a: number | null, b: number | null) =>
     a === null || b === null ? null : Number(((b - a) / s).toFixed(2));
   return {
     r,
     cpu: {
       main: share(m0, m1),
+      main_waiting: share(w0, w1),
+      helpers:
+        m0 === null || m1 === null || r.cpuS === null
+          ? null
+          : Number(Math.max(0, (processS - (m1 - m0) - r.cpuS) / s).toFixed(2)),
       main_us_per_msg:
         m0 === null || m1 === null || messages() === 0
           ? null
@@ -418,7 +447,9 @@ export async function runCollectorBench(o: CollectorBenchOptions): Promise<Colle
 const PHASES = ['ceiling', 'ingest', 'latency'] as const;
 
 function fmtCpu(c: CpuShare): string {
-  return [c.main, c.load, c.mosquitto].map((v) => (v === null ? '–' : v.toFixed(2))).join(' / ');
+  return [c.main, c.main_waiting, c.helpers, c.load, c.mosquitto]
+    .map((v) => (v === null ? '–' : v.toFixed(2)))
+    .join(' / ');
 }
 
 export function formatCollectorReport(r: CollectorBenchReport): string {
@@ -433,7 +464,7 @@ export function formatCollectorReport(r: CollectorBenchReport): string {
       `  broker ceiling (no-op subscriber)  ${b.ceiling_msg_s} msg/s`,
       `  collector sustained ingest         ${b.ingest_msg_s} msg/s  = ${(b.ingest_ratio * 100).toFixed(1)} % of ceiling  ${b.pass.ingest ? 'PASS' : 'FAIL'}`,
       `  publish→alert at ${b.latency.rate_target} msg/s (achieved ${b.latency.rate_achieved}): ${b.latency.alerts} alerts${b.latency.missing ? ` (${b.latency.missing} missing)` : ''}, p50 ${b.latency.p50_ms} ms, p99 ${b.latency.p99_ms} ms  ${b.pass.latency ? 'PASS' : 'FAIL'}`,
-      `  cores used (main thread / load generator / mosquitto): ${PHASES.map((k) => `${k} ${fmtCpu(b.cpu[k])}`).join(', ')}`,
+      `  cores used (main thread / main waiting for a core / GC and other helper threads / load generator / mosquitto): ${PHASES.map((k) => `${k} ${fmtCpu(b.cpu[k])}`).join(', ')}`,
       `  main-thread CPU per message: ${PHASES.map((k) => `${k} ${b.cpu[k].main_us_per_msg ?? '–'} µs`).join(', ')}`,
     );
   }
