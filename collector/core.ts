@@ -2,7 +2,7 @@
 // transaction each, runs the evaluator, and hands notifications to the outbox. No sockets
 // here; the transport (mqtt.ts) and the HTTP server (http.ts) are wired in factories.ts.
 import type { Logger } from 'pino';
-import { type AlertMessage, type MetricsMessage } from '../shared/schema/index.ts';
+import type { AlertMessage } from '../shared/schema/index.ts';
 import type { CollectorConfig } from './config.ts';
 import { IngestGate, LabelCap, LogLimiter } from './ingest.ts';
 import type { CollectorMetrics } from './metrics.ts';
@@ -14,9 +14,11 @@ import type {
   Silence,
   Transition,
 } from './rules/types.ts';
-import { checkSeen, markSeen, seenKey, type SeenMark, type Store } from './store.ts';
+import { checkSeen, markSeen, seenKey, type SeenMark } from './dedupe.ts';
+import type { Store } from './store.ts';
 import { BatchWriter, rulesChanged, type DeviceEntry } from './writer.ts';
 import { toAlert } from './alert.ts';
+import { LastMetrics } from './last-metrics.ts';
 import { deviceView, type FleetDevice } from './summary.ts';
 
 export interface Clock {
@@ -244,9 +246,10 @@ export class CollectorCore {
       event = { kind: 'status', status: v.status };
     }
     this.metrics.accepted.inc(labels);
-    const late =
-      v.kind === 'metrics' && entry.last !== null && v.metrics.window_end < entry.last.window_end;
-    const last = v.kind === 'metrics' && !late ? v.metrics : entry.last;
+    // the state's last window end is the last metrics' own (applyEvent skips late ones)
+    const lastEnd = entry.state.last_window_end;
+    const late = v.kind === 'metrics' && lastEnd !== null && v.metrics.window_end < lastEnd;
+    const last = v.kind === 'metrics' && !late ? new LastMetrics(v.text) : entry.last;
     const n = alerts.length;
     const updated = this.apply(entry, event, now, last, alerts);
     // the row is durable with this message when what a restart must resume moved
@@ -264,7 +267,7 @@ export class CollectorCore {
     entry: DeviceEntry,
     event: ObservedEvent,
     now: number,
-    last: MetricsMessage | null,
+    last: LastMetrics | null,
     alerts: Outbox,
   ): DeviceEntry {
     const { state, transitions } = evaluate(entry.state, this.observe(event), now);

@@ -11,7 +11,15 @@ import {
 import type { RejectCause } from './metrics.ts';
 
 export type Verdict =
-  | { ok: true; kind: 'metrics'; fleet: string; device: string; metrics: MetricsMessage }
+  | {
+      ok: true;
+      kind: 'metrics';
+      fleet: string;
+      device: string;
+      metrics: MetricsMessage;
+      /** the payload as received (valid JSON of `metrics`): kept as the device's last metrics */
+      text: string;
+    }
   | { ok: true; kind: 'status'; fleet: string; device: string; status: StatusMessage }
   | { ok: false; fleet: string | null; device: string | null; cause: RejectCause; message: string };
 
@@ -115,7 +123,7 @@ export class IngestGate {
       );
     }
     return t.kind === 'metrics'
-      ? { ok: true, kind: 'metrics', fleet, device, metrics: v as MetricsMessage }
+      ? { ok: true, kind: 'metrics', fleet, device, metrics: v as MetricsMessage, text }
       : { ok: true, kind: 'status', fleet, device, status: v as StatusMessage };
   }
 }

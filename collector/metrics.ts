@@ -3,7 +3,7 @@
 // time from the live state instead of on every message, which keeps ingest cheap.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
-import type { MetricsMessage } from '../shared/schema/index.ts';
+import type { LastMetrics } from './last-metrics.ts';
 import type { DeviceState, Phase } from './rules/types.ts';
 
 export type RejectCause =
@@ -18,7 +18,7 @@ export type RejectCause =
   | 'rate-limited';
 
 export interface MetricsSource {
-  devices(): Iterable<{ state: DeviceState; last: MetricsMessage | null }>;
+  devices(): Iterable<{ state: DeviceState; last: LastMetrics | null }>;
 }
 
 const PHASES: Phase[] = ['inactive', 'pending', 'firing'];
@@ -74,9 +74,10 @@ export class CollectorMetrics {
       ['fleet', 'device', 'measure'],
       (g) => {
         for (const { state: d, last } of source.devices()) {
-          if (!last?.measures) continue;
+          const measures = last?.message.measures;
+          if (!measures) continue;
           for (const m of SCALAR_MEASURES) {
-            const v = scalarMeasure(last.measures, m);
+            const v = scalarMeasure(measures, m);
             g.set({ fleet: d.fleet, device: d.device, measure: m }, v ?? Infinity);
           }
         }

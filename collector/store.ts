@@ -10,13 +10,9 @@ import { UserError } from '../shared/errors.ts';
 import type { AlertMessage, MetricsMessage } from '../shared/schema/index.ts';
 import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
 import { DEFAULT_CACHE_MB } from './config.ts';
+import { decodeRanges, encodeRanges, seenKey, type SeenMark } from './dedupe.ts';
+import { LastMetrics } from './last-metrics.ts';
 import type { DeviceState, Silence } from './rules/types.ts';
-
-export interface SeenMark {
-  hwm: number;
-  /** seqs in (hwm − window, hwm] already accepted */
-  recent: number[];
-}
 
 export interface HistoryPoint {
   t: number;
@@ -163,36 +159,31 @@ export class Store {
   loadDevice(
     fleet: string,
     device: string,
-  ): { state: DeviceState; last: MetricsMessage | null } | undefined {
+  ): { state: DeviceState; last: LastMetrics | null } | undefined {
     const r = this.s.device.get(fleet, device) as
       { state: string; last_metrics: string | null } | undefined;
     if (!r) return undefined;
     return {
       state: JSON.parse(r.state) as DeviceState,
-      last: r.last_metrics ? (JSON.parse(r.last_metrics) as MetricsMessage) : null,
+      last: r.last_metrics ? new LastMetrics(r.last_metrics) : null,
     };
   }
 
   getSeen(fleet: string, device: string, boot: string): SeenMark | undefined {
     const r = this.s.seenOne.get(fleet, device, boot) as
       { hwm: number; recent: string } | undefined;
-    return r ? { hwm: r.hwm, recent: JSON.parse(r.recent) as number[] } : undefined;
+    return r ? { hwm: r.hwm, ranges: decodeRanges(r.recent) } : undefined;
   }
 
-  loadDevices(): { state: DeviceState; last: MetricsMessage | null }[] {
+  loadDevices(): { state: DeviceState; last: LastMetrics | null }[] {
     return (this.s.devices.all() as { state: string; last_metrics: string | null }[]).map((r) => ({
       state: JSON.parse(r.state) as DeviceState,
-      last: r.last_metrics ? (JSON.parse(r.last_metrics) as MetricsMessage) : null,
+      last: r.last_metrics ? new LastMetrics(r.last_metrics) : null,
     }));
   }
 
-  saveDevice(state: DeviceState, last: MetricsMessage | null): void {
-    this.s.saveDevice.run(
-      state.fleet,
-      state.device,
-      JSON.stringify(state),
-      last ? JSON.stringify(last) : null,
-    );
+  saveDevice(state: DeviceState, last: LastMetrics | null): void {
+    this.s.saveDevice.run(state.fleet, state.device, JSON.stringify(state), last?.text ?? null);
   }
 
   loadSeen(): Map<string, SeenMark> {
@@ -206,29 +197,29 @@ export class Store {
     }[]) {
       out.set(seenKey(r.fleet, r.device, r.boot), {
         hwm: r.hwm,
-        recent: JSON.parse(r.recent) as number[],
+        ranges: decodeRanges(r.recent),
       });
     }
     return out;
   }
 
   saveSeen(fleet: string, device: string, boot: string, mark: SeenMark, now: number): void {
-    this.s.saveSeen.run(fleet, device, boot, mark.hwm, JSON.stringify(mark.recent), now);
+    this.s.saveSeen.run(fleet, device, boot, mark.hwm, encodeRanges(mark.ranges), now);
   }
 
   addHistory(m: MetricsMessage): void {
-    this.s.history.run(...historyRow(m));
+    this.s.history.run(historyRow(m));
   }
 
   /** Inserts history rows, HISTORY_CHUNK per statement (one statement per row costs more). */
-  addHistoryRows(ms: readonly MetricsMessage[]): void {
+  addHistoryRows(rows: readonly HistoryRow[]): void {
     let i = 0;
-    for (; i + HISTORY_CHUNK <= ms.length; i += HISTORY_CHUNK) {
-      const args: unknown[] = [];
-      for (let j = i; j < i + HISTORY_CHUNK; j++) args.push(...historyRow(ms[j]!));
+    for (; i + HISTORY_CHUNK <= rows.length; i += HISTORY_CHUNK) {
+      const args: HistoryRow[number][] = [];
+      for (let j = i; j < i + HISTORY_CHUNK; j++) for (const v of rows[j]!) args.push(v);
       this.s.historyChunk.run(args);
     }
-    for (; i < ms.length; i++) this.addHistory(ms[i]!);
+    for (; i < rows.length; i++) this.s.history.run(rows[i]!);
   }
 
   history(fleet: string, device: string, limit: number): HistoryPoint[] {
@@ -325,7 +316,20 @@ export class Store {
 const HISTORY_CHUNK = 32;
 const NULL_MEASURES = JSON.stringify(Object.fromEntries(SCALAR_MEASURES.map((k) => [k, null])));
 
-function historyRow(m: MetricsMessage): unknown[] {
+/** One history row's parameters, in the order of the INSERT's columns. */
+export type HistoryRow = [
+  fleet: string,
+  device: string,
+  t: number,
+  band_value: number | null,
+  drift: number | null,
+  recon_mean: number | null,
+  measures: string,
+  boot: string,
+  seq: number,
+];
+
+export function historyRow(m: MetricsMessage): HistoryRow {
   let measures = NULL_MEASURES;
   if (m.measures) {
     const o: Record<string, number | null> = {};
@@ -343,21 +347,4 @@ function historyRow(m: MetricsMessage): unknown[] {
     m.boot,
     m.seq,
   ];
-}
-
-export function seenKey(fleet: string, device: string, boot: string): string {
-  return `${fleet}\u0000${device}\u0000${boot}`;
-}
-
-/** Dedupe on (device, boot, seq) with a window for late, out-of-order delivery. */
-export function checkSeen(mark: SeenMark | undefined, seq: number, window: number): boolean {
-  if (!mark || seq > mark.hwm) return false;
-  if (seq <= mark.hwm - window) return true;
-  return mark.recent.includes(seq);
-}
-
-export function markSeen(mark: SeenMark | undefined, seq: number, window: number): SeenMark {
-  const hwm = Math.max(mark?.hwm ?? seq, seq);
-  const recent = [...(mark?.recent ?? []), seq].filter((s) => s > hwm - window);
-  return { hwm, recent };
 }

@@ -11,11 +11,13 @@
 // is the display state since the last snapshot: last metrics, band value, forecast trend.
 import type { MetricsMessage } from '../shared/schema/index.ts';
 import type { DeviceState, Rule, RuleState } from './rules/types.ts';
-import type { SeenMark, Store } from './store.ts';
+import type { LastMetrics } from './last-metrics.ts';
+import type { SeenMark } from './dedupe.ts';
+import { historyRow, type HistoryRow, type Store } from './store.ts';
 
 export interface DeviceEntry {
   state: DeviceState;
-  last: MetricsMessage | null;
+  last: LastMetrics | null;
 }
 
 function sameWindow(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
@@ -60,7 +62,8 @@ export class BatchWriter {
     string,
     { fleet: string; device: string; boot: string; mark: SeenMark }
   >();
-  private history: MetricsMessage[] = [];
+  /** rows, not messages: a message is garbage once ingested (see LastMetrics) */
+  private history: HistoryRow[] = [];
   /** devices whose row in SQLite is behind memory, by key */
   readonly dirty = new Set<string>();
 
@@ -83,7 +86,7 @@ export class BatchWriter {
   }
 
   addHistory(m: MetricsMessage): void {
-    this.history.push(m);
+    this.history.push(historyRow(m));
   }
 
   /** A device changed in memory; `durable`: its row must be in this transaction. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { initialDeviceState } from '../../collector/rules/evaluate.ts';
-import { Store } from '../../collector/store.ts';
+import { checkSeen, markSeen, seenKey } from '../../collector/dedupe.ts';
+import { historyRow, Store } from '../../collector/store.ts';
 import { metrics } from './fixtures.ts';
 import { tmpDir } from './harness.ts';
 
@@ -15,7 +16,9 @@ describe('collector store: history', () => {
     store.addHistory(metrics({ boot: 'b1', seq: 0, t: 10_000 }));
     // 40 rows: one full chunk of 32 and 8 single inserts
     store.addHistoryRows(
-      Array.from({ length: 40 }, (_, i) => metrics({ boot: 'b2', seq: i, t: 20_000 + i * 1000 })),
+      Array.from({ length: 40 }, (_, i) =>
+        historyRow(metrics({ boot: 'b2', seq: i, t: 20_000 + i * 1000 })),
+      ),
     );
     const points = store.history('f1', 'd1', 100);
     expect(points).toHaveLength(41);
@@ -52,7 +55,9 @@ describe('collector store: retention', () => {
     const store = Store.open(join(tmpDir(), 'r.db'));
     for (const d of new Set(points.map((p) => p.device)))
       store.saveDevice(initialDeviceState('f1', d), null);
-    store.addHistoryRows(points.map((p) => metrics({ device: p.device, t: p.t, seq: p.seq })));
+    store.addHistoryRows(
+      points.map((p) => historyRow(metrics({ device: p.device, t: p.t, seq: p.seq }))),
+    );
     return store;
   }
   const seqs = (store: Store, device: string) =>
@@ -116,6 +121,31 @@ describe('collector store: page cache', () => {
   ])('db.cache_mb $mb sets cache_size to $kib KiB', ({ mb, kib }) => {
     const store = Store.open(join(tmpDir(), 'p.db'), '', mb);
     expect(store.db.pragma('cache_size', { simple: true })).toBe(kib);
+    store.close();
+  });
+});
+
+describe('collector store: dedupe marks', () => {
+  it('reads marks written before ranges (a JSON list of seqs) and writes ranges back', () => {
+    const path = join(tmpDir(), 'seen.db');
+    Store.open(path).close();
+    const db = new Database(path);
+    db.prepare(
+      `INSERT INTO seen (fleet, device, boot, hwm, recent, updated_at) VALUES ('f1', 'd1', 'b1', 9, '[9,5,6,8]', 0)`,
+    ).run();
+    db.close();
+    const store = Store.open(path);
+    const mark = store.loadSeen().get(seenKey('f1', 'd1', 'b1'))!;
+    expect(mark.ranges).toEqual([5, 6, 8, 9]);
+    expect([5, 6, 7, 8, 9].map((s) => checkSeen(mark, s, 64))).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+    ]);
+    store.saveSeen('f1', 'd1', 'b1', markSeen(mark, 7, 64), 1);
+    expect(store.getSeen('f1', 'd1', 'b1')).toEqual({ hwm: 9, ranges: [5, 9] });
     store.close();
   });
 });

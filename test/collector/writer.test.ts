@@ -45,12 +45,12 @@ describe('device rows: durable with rule changes, snapshot for the rest', () => 
     const d = b.core.device('f1', 'd1')!;
     expect(d.state.rules['over-coupling']).toMatchObject({ phase: 'firing', notified: 'firing' });
     // every message that moved rule state is on disk with it; 12 and 13 moved nothing
-    expect(d.last?.seq).toBe(11);
+    expect(d.last?.message.seq).toBe(11);
     // dedupe marks of every committed batch survived: a redelivery is a duplicate
     const dup: string[] = [];
     b.core.on('alert', (x) => dup.push(x.state));
     b.core.ingest([msg(13, 3.6), msg(9, 3.5)]);
-    expect(b.core.device('f1', 'd1')!.last?.seq).toBe(11);
+    expect(b.core.device('f1', 'd1')!.last?.message.seq).toBe(11);
     expect(dup).toEqual([]);
     // history rows are written with their batch
     expect(b.store.history('f1', 'd1', 100).map((p) => p.t)).toEqual(
@@ -62,7 +62,7 @@ describe('device rows: durable with rule changes, snapshot for the rest', () => 
     b.store.close();
 
     const c = open(path);
-    expect(c.core.device('f1', 'd1')!.last?.seq).toBe(16);
+    expect(c.core.device('f1', 'd1')!.last?.message.seq).toBe(16);
     c.store.close();
   });
 });
