@@ -1,6 +1,5 @@
 // `redband collector`: runs the fleet collector until SIGINT/SIGTERM.
 import { Command } from 'commander';
-import { parseConfig, readConfigFile } from '../collector/config.ts';
 
 export interface CollectorFlags {
   config?: string;
@@ -19,7 +18,9 @@ function section(raw: Record<string, unknown>, name: string): Record<string, unk
 }
 
 /** Config file (optional) with command-line flags applied on top, validated as one. */
-export function configFromFlags(flags: CollectorFlags) {
+async function configFromFlags(flags: CollectorFlags) {
+  // here, not at the top: building the CLI must not load the schema library and YAML parser
+  const { parseConfig, readConfigFile } = await import('../collector/config.ts');
   const loaded = flags.config ? readConfigFile(flags.config) : {};
   const raw = (typeof loaded === 'object' && loaded !== null ? loaded : { _: loaded }) as Record<
     string,
@@ -45,7 +46,7 @@ export function collectorCommand(): Command {
     .option('--mqtt-port <n>', 'embedded broker port (default 1883)')
     .option('--fleet <id>', 'only this fleet (topic sharding)')
     .action(async (flags: CollectorFlags) => {
-      const config = configFromFlags(flags);
+      const config = await configFromFlags(flags);
       const { startCollector } = await import('../collector/factories.ts');
       const collector = await startCollector(config, { processMetrics: true });
       process.stderr.write(

@@ -2,8 +2,7 @@
 // file (the running collector picks them up on its next tick) or through its HTTP API.
 import { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
-import { parseDuration } from '../collector/duration.ts';
-import { createSilence, type SilenceInput } from '../collector/silences.ts';
+import type { SilenceInput } from '../collector/silences.ts';
 import type { Store } from '../collector/store.ts';
 import type { Silence } from '../collector/rules/types.ts';
 
@@ -33,10 +32,11 @@ async function api(t: Target, method: string, path: string, body?: unknown): Pro
   return data;
 }
 
-async function withStore<T>(t: Target, fn: (s: Store) => T): Promise<T> {
+async function withStore<T>(t: Target, fn: (s: Store) => T | Promise<T>): Promise<T> {
   const store = (await import('../collector/store.ts')).Store.open(t.db);
   try {
-    return fn(store);
+    // awaited inside the try: the store stays open until an async fn is done with it
+    return await fn(store);
   } finally {
     store.close();
   }
@@ -85,6 +85,7 @@ export function silenceCommand(): Command {
     let ends: number;
     if (o.until) ends = parseTime(o.until, '--until');
     else {
+      const { parseDuration } = await import('../collector/duration.ts');
       const ms = o.for ? parseDuration(o.for) : null;
       if (ms === null)
         throw new UserError('give --for DURATION (e.g. 2h) or --until TIME', 'usage');
@@ -98,7 +99,9 @@ export function silenceCommand(): Command {
     };
     const s = o.url
       ? ((await api(o, 'POST', '/api/silences', input)) as Silence)
-      : await withStore(o, (st) => createSilence(st, input, now));
+      : await withStore(o, async (st) =>
+          (await import('../collector/silences.ts')).createSilence(st, input, now),
+        );
     process.stdout.write(`${describe(s, now)}\n`);
   });
   targetOptions(

@@ -10,8 +10,16 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Packages only some command actions need (tfjs, ONNX runtimes, the bundler, SQLite). */
-const HEAVY = ['@tensorflow', 'onnxruntime-node', 'onnxruntime-web', 'esbuild', 'better-sqlite3'];
+/** Packages only some command actions need (config schemas and YAML, tfjs, ONNX runtimes, the bundler, SQLite). */
+const HEAVY = [
+  'zod',
+  'yaml',
+  '@tensorflow',
+  'onnxruntime-node',
+  'onnxruntime-web',
+  'esbuild',
+  'better-sqlite3',
+];
 
 // Two views of what loads: tsx reports each module the ESM loader loads (that includes a
 // package imported from a .ts file, ESM-only ones such as onnxruntime-web's build too), and
