@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Packages only some command actions need (config schemas and YAML, tfjs, ONNX runtimes, the bundler, SQLite). */
+/**
+ * Packages only some command actions need: config schemas and YAML, tfjs, ONNX runtimes, the
+ * bundler, SQLite.
+ */
 const HEAVY = [
   'zod',
   'yaml',
