@@ -113,7 +113,11 @@ export class CollectorCore {
   }
 
   fleetView(): FleetDevice[] {
-    return [...this.devicesMap.values()].map((e) => deviceView(e.state, this.config.rules));
+    return [...this.devicesMap.values()].map((e) => this.view(e.state));
+  }
+
+  private view(d: DeviceState): FleetDevice {
+    return deviceView(d, this.config.rules, this.config.forecast.min_points);
   }
 
   silences(): Silence[] {
@@ -198,7 +202,7 @@ export class CollectorCore {
     for (const k of keys) {
       const e = this.devicesMap.get(k);
       if (!e) continue;
-      const view = deviceView(e.state, this.config.rules);
+      const view = this.view(e.state);
       for (const fn of this.listeners.device) fn(view);
     }
   }

@@ -59,7 +59,7 @@ export async function startCollector(
     cleanups.push(() => store.close());
     let core: CollectorCore | null = null;
     const metrics = new CollectorMetrics(
-      { devices: () => core?.devices() ?? [] },
+      { devices: () => core?.devices() ?? [], forecastMinPoints: config.forecast.min_points },
       deps.processMetrics ?? false,
     );
     core = new CollectorCore(config, store, metrics, log, clock);

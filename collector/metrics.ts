@@ -4,6 +4,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
 import type { LastMetrics } from './last-metrics.ts';
+import { deviceForecast } from './rules/forecast.ts';
 import type { DeviceState, Phase } from './rules/types.ts';
 
 export type RejectCause =
@@ -19,6 +20,8 @@ export type RejectCause =
 
 export interface MetricsSource {
   devices(): Iterable<{ state: DeviceState; last: LastMetrics | null }>;
+  /** config forecast.min_points: the forecast gauges are derived when scraped */
+  forecastMinPoints: number;
 }
 
 const PHASES: Phase[] = ['inactive', 'pending', 'firing'];
@@ -130,8 +133,8 @@ export class CollectorMetrics {
       ['fleet', 'device'],
       (g) => {
         for (const { state: d } of source.devices()) {
-          if (d.forecast.eta_s !== null)
-            g.set({ fleet: d.fleet, device: d.device }, d.forecast.eta_s);
+          const f = deviceForecast(d, source.forecastMinPoints);
+          if (f.eta_s !== null) g.set({ fleet: d.fleet, device: d.device }, f.eta_s);
         }
       },
     );
@@ -141,8 +144,9 @@ export class CollectorMetrics {
       ['fleet', 'device'],
       (g) => {
         for (const { state: d } of source.devices()) {
-          if (d.forecast.slope_per_hour !== null)
-            g.set({ fleet: d.fleet, device: d.device }, d.forecast.slope_per_hour);
+          const f = deviceForecast(d, source.forecastMinPoints);
+          if (f.slope_per_hour !== null)
+            g.set({ fleet: d.fleet, device: d.device }, f.slope_per_hour);
         }
       },
     );

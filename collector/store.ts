@@ -164,7 +164,7 @@ export class Store {
       { state: string; last_metrics: string | null } | undefined;
     if (!r) return undefined;
     return {
-      state: JSON.parse(r.state) as DeviceState,
+      state: parseState(r.state),
       last: r.last_metrics ? new LastMetrics(r.last_metrics) : null,
     };
   }
@@ -177,7 +177,7 @@ export class Store {
 
   loadDevices(): { state: DeviceState; last: LastMetrics | null }[] {
     return (this.s.devices.all() as { state: string; last_metrics: string | null }[]).map((r) => ({
-      state: JSON.parse(r.state) as DeviceState,
+      state: parseState(r.state),
       last: r.last_metrics ? new LastMetrics(r.last_metrics) : null,
     }));
   }
@@ -315,6 +315,13 @@ export class Store {
 
 const HISTORY_CHUNK = 32;
 const NULL_MEASURES = JSON.stringify(Object.fromEntries(SCALAR_MEASURES.map((k) => [k, null])));
+
+/** A stored device state; rows written before the forecast was derived on read carry one: dropped. */
+function parseState(text: string): DeviceState {
+  const state = JSON.parse(text) as DeviceState & { forecast?: unknown };
+  delete state.forecast;
+  return state;
+}
 
 /** One history row's parameters, in the order of the INSERT's columns. */
 export type HistoryRow = [

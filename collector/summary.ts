@@ -2,6 +2,7 @@
 // HTTP API and the dashboard share.
 import { z } from 'zod';
 import { epochMsSchema, topicIdSchema, type Band } from '../shared/schema/index.ts';
+import { deviceForecast } from './rules/forecast.ts';
 import type { DeviceState, Rule } from './rules/types.ts';
 
 export const SUMMARY_SCHEMA = 'redband.summary';
@@ -61,7 +62,11 @@ export interface FleetDevice {
   forecast: { slope_per_hour: number | null; eta_s: number | null };
 }
 
-export function deviceView(d: DeviceState, rules: readonly Rule[]): FleetDevice {
+export function deviceView(
+  d: DeviceState,
+  rules: readonly Rule[],
+  forecastMinPoints: number,
+): FleetDevice {
   const silentRules = new Set(rules.filter((r) => r.kind === 'silent').map((r) => r.name));
   const alerts: FleetDevice['alerts'] = [];
   let silent = false;
@@ -97,7 +102,7 @@ export function deviceView(d: DeviceState, rules: readonly Rule[]): FleetDevice 
     boot: d.last_boot,
     seq: d.last_seq,
     alerts,
-    forecast: d.forecast,
+    forecast: deviceForecast(d, forecastMinPoints),
   };
 }
 

@@ -2,7 +2,6 @@
 // (new state, transitions). No clock and no I/O: rule timing runs on the data's own
 // timestamps (metrics.window_end), so a replay at any speed raises the same alerts; only the
 // `silent` rule reads `now`, which the caller takes from an injected clock.
-import { forecast } from './forecast.ts';
 import {
   initialRuleState,
   resendDue,
@@ -39,7 +38,6 @@ export function initialDeviceState(fleet: string, device: string): DeviceState {
     publish_period_s: null,
     rules: {},
     trend: [],
-    forecast: { slope_per_hour: null, eta_s: null },
   };
 }
 
@@ -67,7 +65,6 @@ function applyEvent(prev: DeviceState, obs: Observation, now: number): DeviceSta
   if (m.band_value !== null && band !== null) {
     d.trend = [...d.trend, { t: m.window_end, v: m.band_value }].slice(-obs.forecast.points);
   }
-  d.forecast = forecast(d.trend, band, obs.forecast.min_points);
   return d;
 }
 

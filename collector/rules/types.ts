@@ -132,8 +132,8 @@ export interface DeviceState {
   status_wall: number | null;
   publish_period_s: number | null;
   rules: Record<string, RuleState>;
+  /** the band measure's recent points; the forecast is derived from them when read (forecast.ts) */
   trend: TrendPoint[];
-  forecast: Forecast;
 }
 
 export interface ForecastConfig {

@@ -3,6 +3,7 @@
 // ` [held]` for transitions whose notification is suppressed.
 import { describe, expect, it } from 'vitest';
 import { evaluate, initialDeviceState } from '../../collector/rules/evaluate.ts';
+import { deviceForecast } from '../../collector/rules/forecast.ts';
 import { metrics, rulesFrom } from './fixtures.ts';
 import { only, run, S, silence, type Case } from './evaluate-run.ts';
 
@@ -261,8 +262,10 @@ describe('evaluate: purity and forecast', () => {
       rulesFrom(only('over-coupling', { for: '1h' })),
       values.map((v, i) => ({ m: i * 60 * S, value: v })),
     );
-    expect(state.forecast.slope_per_hour).toBeCloseTo(slope, 6);
-    if (eta === null) expect(state.forecast.eta_s).toBeNull();
-    else expect(state.forecast.eta_s).toBeCloseTo(eta, 3);
+    // min_points as evaluate-run's observations have it
+    const f = deviceForecast(state, 3);
+    expect(f.slope_per_hour).toBeCloseTo(slope, 6);
+    if (eta === null) expect(f.eta_s).toBeNull();
+    else expect(f.eta_s).toBeCloseTo(eta, 3);
   });
 });

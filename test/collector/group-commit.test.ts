@@ -20,7 +20,7 @@ function core(ingest: Record<string, unknown>) {
   const c = new CollectorCore(
     config,
     store,
-    new CollectorMetrics({ devices: () => [] }),
+    new CollectorMetrics({ devices: () => [], forecastMinPoints: 3 }),
     quietLog,
     systemClock,
   );

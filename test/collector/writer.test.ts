@@ -20,7 +20,10 @@ function open(path: string) {
   const config = testConfig(path, { rules: { silent: false } });
   const store = Store.open(path);
   let core: CollectorCore | null = null;
-  const m = new CollectorMetrics({ devices: () => core?.devices() ?? [] });
+  const m = new CollectorMetrics({
+    devices: () => core?.devices() ?? [],
+    forecastMinPoints: config.forecast.min_points,
+  });
   core = new CollectorCore(config, store, m, quietLog, clock);
   return { core, store };
 }

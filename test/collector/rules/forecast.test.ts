@@ -1,8 +1,15 @@
 // The forecast's median by selection against the plain definition (sort, take the middle),
-// on fixed edge cases and on random inputs with many ties; and Theil–Sen on exact lines.
+// on fixed edge cases and on random inputs with many ties; Theil–Sen on exact lines; and the
+// forecast derived on read, recomputed whenever what it depends on changes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, theilSenSlopePerHour } from '../../../collector/rules/forecast.ts';
+import {
+  deviceForecast,
+  forecast,
+  median,
+  theilSenSlopePerHour,
+} from '../../../collector/rules/forecast.ts';
+import type { TrendPoint } from '../../../collector/rules/types.ts';
 
 function sortedMedian(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -35,7 +42,8 @@ describe('forecast median (quickselect)', () => {
     );
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 200 }), (xs) => {
-        expect(median(Float64Array.from(xs), xs.length)).toBe(sortedMedian(xs));
+        // + 0: −0 and 0 are ties, and either may be the middle one (toBe tells them apart)
+        expect(median(Float64Array.from(xs), xs.length) + 0).toBe(sortedMedian(xs) + 0);
       }),
       { numRuns: 500 },
     );
@@ -57,5 +65,36 @@ describe('Theil–Sen slope', () => {
         { t: 5, v: 2 },
       ]),
     ).toBeNull();
+  });
+});
+
+describe('deviceForecast (derived when read)', () => {
+  const band = { measure: 'tc' as const, low: 1, center: 2, high: 3, source: 'config' as const };
+  const trend = [0, 1, 2, 3, 4].map((i) => ({ t: i * 60_000, v: 2 + 0.1 * i }));
+
+  it('is the forecast of the trend, computed once per trend array', () => {
+    const a = deviceForecast({ trend, band }, 3);
+    expect(a).toEqual(forecast(trend, band, 3));
+    expect(deviceForecast({ trend, band }, 3)).toBe(a);
+  });
+
+  it.each([
+    { name: 'a new trend array', change: (t: TrendPoint[]) => ({ trend: [...t], band }) },
+    {
+      name: 'another band',
+      change: (t: TrendPoint[]) => ({ trend: t, band: { ...band, high: 2.5 } }),
+    },
+    { name: 'no band', change: (t: TrendPoint[]) => ({ trend: t, band: null }) },
+  ])('is computed again for $name', ({ change }) => {
+    const before = deviceForecast({ trend, band }, 3);
+    const d = change(trend);
+    const after = deviceForecast(d, 3);
+    expect(after).toEqual(forecast(d.trend, d.band, 3));
+    if (d.band !== band) expect(after).not.toEqual(before);
+  });
+
+  it('is computed again for another min_points', () => {
+    expect(deviceForecast({ trend, band }, 10)).toEqual({ slope_per_hour: null, eta_s: null });
+    expect(deviceForecast({ trend, band }, 3).slope_per_hour).toBeCloseTo(6, 9);
   });
 });
