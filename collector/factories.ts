@@ -135,6 +135,7 @@ export async function startCollector(
 
     // The producer last: from here on messages flow.
     cleanups.push(async () => {
+      http.setReady(false);
       transport.stopIngest();
       c.flush();
       c.checkpoint();
@@ -145,6 +146,7 @@ export async function startCollector(
       await Promise.race([publishSummaries(), new Promise((r) => setTimeout(r, 1000).unref())]);
     });
     await transport.subscribe();
+    http.setReady(true);
     log.info(
       { http: `http://${config.http.host}:${http.port}`, broker: brokerUrl, db: config.db.path },
       'collector started',

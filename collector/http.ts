@@ -89,6 +89,13 @@ export class HttpServer {
   }
   private keepalive: NodeJS.Timeout | null = null;
   port = 0;
+  /** why /readyz answers 503; null: ready (subscribed, taking messages) */
+  private notReady: string | null = 'not subscribed to the broker yet';
+
+  /** The HTTP server is up before the MQTT subscription: /readyz says when messages flow. */
+  setReady(ready: boolean, why = 'stopping'): void {
+    this.notReady = ready ? null : why;
+  }
 
   constructor(
     private readonly o: HttpOptions,
@@ -156,6 +163,11 @@ export class HttpServer {
     if (!this.authorized(req, u)) {
       res.setHeader('www-authenticate', 'Bearer');
       return json(res, 401, { error: 'missing or wrong token' });
+    }
+    if (method === 'GET' && path === '/readyz') {
+      return this.notReady === null
+        ? json(res, 200, { ready: true })
+        : json(res, 503, { ready: false, reason: this.notReady });
     }
     if (method === 'GET' && path === '/metrics') {
       const text = await this.metrics.registry.metrics();

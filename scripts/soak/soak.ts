@@ -104,7 +104,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     );
     watch(collector, () => stopping, unexpectedExits);
     const base = `http://127.0.0.1:${httpPort}`;
-    await waitForHttp(`${base}/api/fleet`, collector, 60_000);
+    await waitForHttp(`${base}/readyz`, collector, 60_000);
 
     // The observer: alerts as published, and each device's data time and phase.
     const raised: (RaisedAlert & { receivedAt: number })[] = [];

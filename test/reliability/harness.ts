@@ -156,9 +156,10 @@ export async function startCollector(
   await waitFor(
     async () => {
       if (!proc.running) throw new Error(`collector exited: ${proc.stderr()}`);
-      return (await fetch(`${httpUrl}/api/fleet`)).ok;
+      // ready, not only serving HTTP: messages sent before the subscription would be lost
+      return (await fetch(`${httpUrl}/readyz`)).ok;
     },
-    'the collector to serve HTTP',
+    'the collector to be ready',
     30_000,
     100,
   );
