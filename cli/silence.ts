@@ -97,11 +97,12 @@ export function silenceCommand(): Command {
       ends_at: ends,
       comment: o.comment ?? '',
     };
-    const s = o.url
-      ? ((await api(o, 'POST', '/api/silences', input)) as Silence)
-      : await withStore(o, async (st) =>
-          (await import('../collector/silences.ts')).createSilence(st, input, now),
-        );
+    let s: Silence;
+    if (o.url) s = (await api(o, 'POST', '/api/silences', input)) as Silence;
+    else {
+      const { createSilence } = await import('../collector/silences.ts');
+      s = await withStore(o, (st) => createSilence(st, input, now));
+    }
     process.stdout.write(`${describe(s, now)}\n`);
   });
   targetOptions(

@@ -5,7 +5,10 @@
 
 export interface SeenMark {
   hwm: number;
-  /** accepted seqs in (hwm − window, hwm] as inclusive ranges [a0, b0, a1, b1, …], ascending, disjoint, never adjacent */
+  /**
+   * accepted seqs in (hwm − window, hwm] as inclusive ranges [a0, b0, a1, b1, …]: ascending,
+   * disjoint, never adjacent
+   */
   ranges: readonly number[];
 }
 
@@ -66,7 +69,7 @@ export function encodeRanges(ranges: readonly number[]): string {
  */
 export function decodeRanges(text: string): number[] {
   if (text.startsWith('[')) {
-    const seqs = (JSON.parse(text) as number[]).slice().sort((x, y) => x - y);
+    const seqs = (JSON.parse(text) as number[]).sort((x, y) => x - y);
     const out: number[] = [];
     for (const s of seqs) append(out, -Infinity, s, s);
     return out;

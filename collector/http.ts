@@ -93,8 +93,8 @@ export class HttpServer {
   private notReady: string | null = 'not subscribed to the broker yet';
 
   /** The HTTP server is up before the MQTT subscription: /readyz says when messages flow. */
-  setReady(ready: boolean, why = 'stopping'): void {
-    this.notReady = ready ? null : why;
+  setReady(ready: boolean): void {
+    this.notReady = ready ? null : 'stopping';
   }
 
   constructor(

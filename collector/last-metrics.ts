@@ -1,10 +1,9 @@
 import type { MetricsMessage } from '../shared/schema/index.ts';
 
 /**
- * A device's latest metrics, held as the payload text it arrived as and parsed again only
- * when read (/metrics, the device page). Holding the parsed message kept ~70 objects per
- * device alive from one message to the next: V8 copied them through the young generation
- * and promoted them, and most of the collector's GC work was that copying and marking.
+ * A device's latest metrics, held as the payload text it arrived as (valid JSON of the
+ * message) and parsed again only when read (/metrics). A durable device-row write, one per
+ * rule-state change, stores the text as it is instead of serializing the message again.
  */
 export class LastMetrics {
   private parsed: MetricsMessage | null = null;

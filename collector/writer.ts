@@ -62,7 +62,7 @@ export class BatchWriter {
     string,
     { fleet: string; device: string; boot: string; mark: SeenMark }
   >();
-  /** rows, not messages: a message is garbage once ingested (see LastMetrics) */
+  /** rows, built as each message is ingested: the batch holds no message objects */
   private history: HistoryRow[] = [];
   /** devices whose row in SQLite is behind memory, by key */
   readonly dirty = new Set<string>();
