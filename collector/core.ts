@@ -207,11 +207,18 @@ export class CollectorCore {
     }
   }
 
-  /** Writes every device row that is behind memory (periodic snapshot; at stop). */
+  /**
+   * Writes every device row that is behind memory and moves staged history rows into the
+   * indexed table (at stop: the file at rest holds everything where it belongs).
+   */
   checkpoint(): void {
-    if (!this.store.db.open || this.writer.dirty.size === 0) return;
-    this.store.transaction(() => this.writer.snapshot((k) => this.devicesMap.get(k)));
-    this.lastSnapshot = this.clock.now();
+    if (!this.store.db.open) return;
+    const now = this.clock.now();
+    this.store.transaction(() => {
+      this.writer.snapshot((k) => this.devicesMap.get(k));
+      this.writer.moveHistory(now);
+    });
+    this.lastSnapshot = now;
   }
 
   private ingestOne(msg: IncomingMessage, now: number, alerts: Outbox): boolean {

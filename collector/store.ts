@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS history (
   recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL DEFAULT '',
   seq INTEGER NOT NULL DEFAULT -1);
 CREATE INDEX IF NOT EXISTS history_device_t ON history (fleet, device, t);
+CREATE TABLE IF NOT EXISTS history_recent (
+  fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
+  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT, fleet TEXT NOT NULL, device TEXT NOT NULL, rule TEXT NOT NULL,
   state TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0,
@@ -124,14 +127,22 @@ export class Store {
         ON CONFLICT (fleet, device, boot) DO UPDATE SET hwm = excluded.hwm, recent = excluded.recent,
         updated_at = excluded.updated_at`),
       seen: p('SELECT fleet, device, boot, hwm, recent FROM seen'),
-      history: p(`INSERT INTO history
-        (fleet, device, t, band_value, drift, recon_mean, measures, boot, seq)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      historyChunk: p(`INSERT INTO history
-        (fleet, device, t, band_value, drift, recon_mean, measures, boot, seq)
-        VALUES ${Array(HISTORY_CHUNK).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
-      readHistory: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM history
-        WHERE fleet = ? AND device = ? ORDER BY t DESC LIMIT ?`),
+      history: p(`INSERT INTO history_recent ${HISTORY_COLUMNS} VALUES ${ROW}`),
+      historyChunk: p(
+        `INSERT INTO history_recent ${HISTORY_COLUMNS} VALUES ${Array(HISTORY_CHUNK).fill(ROW).join(', ')}`,
+      ),
+      moveHistory: p(`INSERT INTO history ${HISTORY_COLUMNS}
+        SELECT ${HISTORY_COLUMNS.slice(1, -1)} FROM history_recent ORDER BY fleet, device, t, rowid`),
+      clearRecent: p('DELETE FROM history_recent'),
+      // the newest `limit` of both tables; staged rows are the later inserts of equal t
+      readHistory: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM (
+          SELECT * FROM (SELECT t, boot, seq, band_value, drift, recon_mean, measures,
+            0 AS staged, rowid AS r FROM history WHERE fleet = @fleet AND device = @device
+            ORDER BY t DESC, rowid DESC LIMIT @limit)
+          UNION ALL
+          SELECT t, boot, seq, band_value, drift, recon_mean, measures, 1 AS staged, rowid AS r
+            FROM history_recent WHERE fleet = @fleet AND device = @device)
+        ORDER BY t DESC, staged DESC, r DESC LIMIT @limit`),
       insertAlert: p(
         'INSERT INTO alerts (fleet, device, rule, state, payload, origin) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -211,7 +222,15 @@ export class Store {
     this.s.history.run(historyRow(m));
   }
 
-  /** Inserts history rows, HISTORY_CHUNK per statement (one statement per row costs more). */
+  /**
+   * Stages history rows, HISTORY_CHUNK per statement (one statement per row costs more).
+   * They land in history_recent, a table with no index, so an insert appends to the last
+   * page; moveRecentHistory() later inserts them into the indexed table sorted by device.
+   * Inserted straight into the (fleet, device, t) index, a batch of messages from 1,000
+   * devices dirtied one index leaf per device, and every commit wrote each of those 4 KiB
+   * pages to the WAL: a third of the collector's time per message at 10,000 msg/s. Sorted
+   * and moved every second, the rows of one device share their leaf's write.
+   */
   addHistoryRows(rows: readonly HistoryRow[]): void {
     let i = 0;
     for (; i + HISTORY_CHUNK <= rows.length; i += HISTORY_CHUNK) {
@@ -222,8 +241,15 @@ export class Store {
     for (; i < rows.length; i++) this.s.history.run(rows[i]!);
   }
 
+  /** Moves the staged rows into the indexed history (call inside a transaction); returns how many. */
+  moveRecentHistory(): number {
+    const n = this.s.moveHistory.run().changes;
+    if (n > 0) this.s.clearRecent.run();
+    return n;
+  }
+
   history(fleet: string, device: string, limit: number): HistoryPoint[] {
-    const rows = this.s.readHistory.all(fleet, device, limit) as (Omit<HistoryPoint, 'measures'> & {
+    const rows = this.s.readHistory.all({ fleet, device, limit }) as (Omit<HistoryPoint, 'measures'> & {
       measures: string;
     })[];
     return rows
@@ -289,6 +315,7 @@ export class Store {
   prune(now: number, points: number, maxAgeMs: number, alerts: number): void {
     const cutoff = now - maxAgeMs;
     this.transaction(() => {
+      this.moveRecentHistory(); // retention counts every row, staged ones too
       // Device by device through the (fleet, device, t) index: the cost is the rows deleted
       // plus a few index probes per device. One statement over the whole table (a window
       // function sorting every row) took ~80 ms at 28k rows and grew with the history, a
@@ -314,6 +341,8 @@ export class Store {
 }
 
 const HISTORY_CHUNK = 32;
+const HISTORY_COLUMNS = '(fleet, device, t, band_value, drift, recon_mean, measures, boot, seq)';
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const NULL_MEASURES = JSON.stringify(Object.fromEntries(SCALAR_MEASURES.map((k) => [k, null])));
 
 /** A stored device state; rows written before the forecast was derived on read carry one: dropped. */

@@ -5,7 +5,10 @@
 //     (phase, episode start, clear timer, what was notified, the N-of-M windows) or on a
 //     status message; otherwise it is marked dirty and written by the periodic snapshot;
 //   - dedupe marks are written once per (device, boot) per transaction, at its end;
-//   - history rows are inserted at the end of the transaction, several per statement.
+//   - history rows are staged at the end of the transaction, several per statement, into an
+//     unindexed table, and moved into the indexed history sorted by device about once a
+//     second (store.ts, addHistoryRows): durable with their message, without one index leaf
+//     write per device per commit.
 // Everything a restart needs to neither lose nor repeat a notification (rule state, what was
 // notified, dedupe marks, outbox rows) still commits with the message. What a crash can lose
 // is the display state since the last snapshot: last metrics, band value, forecast trend.
@@ -57,6 +60,14 @@ export function rulesChanged(
   return false;
 }
 
+/**
+ * Staged history rows are moved at least this often, and at this many rows: the longer the
+ * span, the more rows of one device share an index leaf write; the larger the move, the
+ * longer it holds the event loop (~3 µs a row).
+ */
+const HISTORY_MOVE_MS = 1000;
+const HISTORY_MOVE_ROWS = 20_000;
+
 export class BatchWriter {
   private readonly seen = new Map<
     string,
@@ -66,6 +77,8 @@ export class BatchWriter {
   private history: HistoryRow[] = [];
   /** devices whose row in SQLite is behind memory, by key */
   readonly dirty = new Set<string>();
+  private staged = 0;
+  private lastMove = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: Store,
@@ -104,7 +117,20 @@ export class BatchWriter {
     for (const s of this.seen.values()) this.store.saveSeen(s.fleet, s.device, s.boot, s.mark, now);
     this.seen.clear();
     if (this.history.length) this.store.addHistoryRows(this.history);
+    this.staged += this.history.length;
     this.history = [];
+    if (this.staged >= HISTORY_MOVE_ROWS || now - this.lastMove >= HISTORY_MOVE_MS)
+      this.moveHistory(now);
+  }
+
+  /**
+   * Moves the staged history rows into the indexed table (inside a transaction), also rows
+   * a crashed run left staged.
+   */
+  moveHistory(now: number): void {
+    this.store.moveRecentHistory();
+    this.staged = 0;
+    this.lastMove = now;
   }
 
   /** Writes every dirty device (inside a transaction): the periodic snapshot and at stop. */

@@ -48,6 +48,43 @@ describe('collector store: history', () => {
   });
 });
 
+describe('collector store: staged history', () => {
+  const staged = (store: Store) =>
+    (store.db.prepare('SELECT COUNT(*) AS n FROM history_recent').get() as { n: number }).n;
+  const rows = (device: string, from: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      historyRow(metrics({ device, boot: 'b', seq: from + i, t: (from + i + 1) * 1000 })),
+    );
+
+  it('reads the newest points across moved and staged rows, per device, limit over both', () => {
+    const store = Store.open(join(tmpDir(), 's.db'));
+    store.addHistoryRows([...rows('d1', 0, 5), ...rows('d2', 0, 3)]);
+    store.transaction(() => expect(store.moveRecentHistory()).toBe(8));
+    expect(staged(store)).toBe(0);
+    store.addHistoryRows([...rows('d1', 5, 4), ...rows('d2', 3, 1)]);
+    expect(staged(store)).toBe(5);
+    expect(store.history('f1', 'd1', 100).map((p) => p.seq)).toEqual([...Array(9).keys()]);
+    // the limit takes the newest: 3 staged and 3 moved
+    expect(store.history('f1', 'd1', 6).map((p) => p.seq)).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(store.history('f1', 'd2', 2).map((p) => p.seq)).toEqual([2, 3]);
+    store.close();
+  });
+
+  it('keeps staged rows across a crash; the next move takes them', () => {
+    const path = join(tmpDir(), 'crash.db');
+    const a = Store.open(path);
+    a.addHistoryRows(rows('d1', 0, 4));
+    a.close(); // nothing moved
+    const b = Store.open(path);
+    expect(staged(b)).toBe(4);
+    expect(b.history('f1', 'd1', 10).map((p) => p.seq)).toEqual([0, 1, 2, 3]);
+    b.transaction(() => b.moveRecentHistory());
+    expect(staged(b)).toBe(0);
+    expect(b.history('f1', 'd1', 10).map((p) => p.seq)).toEqual([0, 1, 2, 3]);
+    b.close();
+  });
+});
+
 describe('collector store: retention', () => {
   const DAY = 24 * 3600_000;
   /** a store with one device row per (fleet, device) and the given points, in arrival order */

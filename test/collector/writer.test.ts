@@ -69,3 +69,38 @@ describe('device rows: durable with rule changes, snapshot for the rest', () => 
     c.store.close();
   });
 });
+
+describe('history rows: staged, moved into the indexed table about once a second', () => {
+  it('moves on the first batch, then once HISTORY_MOVE_MS has passed, and at checkpoint', () => {
+    const path = join(tmpDir(), 'h.db');
+    let now = 1_000_000;
+    const config = testConfig(path, { rules: { silent: false } });
+    const store = Store.open(path);
+    let core: CollectorCore | null = null;
+    const m = new CollectorMetrics({
+      devices: () => core?.devices() ?? [],
+      forecastMinPoints: config.forecast.min_points,
+    });
+    core = new CollectorCore(config, store, m, quietLog, { now: () => now });
+    const staged = () =>
+      (store.db.prepare('SELECT COUNT(*) AS n FROM history_recent').get() as { n: number }).n;
+    core.ingest([msg(0, 2), msg(1, 2)]);
+    expect(staged()).toBe(0);
+    now += 500;
+    core.ingest([msg(2, 2)]);
+    now += 499;
+    core.ingest([msg(3, 2)]);
+    expect(staged()).toBe(2);
+    expect(store.history('f1', 'd1', 10).map((p) => p.seq)).toEqual([0, 1, 2, 3]);
+    now += 1;
+    core.ingest([msg(4, 2)]);
+    expect(staged()).toBe(0);
+    now += 10;
+    core.ingest([msg(5, 2)]);
+    expect(staged()).toBe(1);
+    core.checkpoint();
+    expect(staged()).toBe(0);
+    expect(store.history('f1', 'd1', 10).map((p) => p.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    store.close();
+  });
+});
