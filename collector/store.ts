@@ -249,7 +249,10 @@ export class Store {
   }
 
   history(fleet: string, device: string, limit: number): HistoryPoint[] {
-    const rows = this.s.readHistory.all({ fleet, device, limit }) as (Omit<HistoryPoint, 'measures'> & {
+    const rows = this.s.readHistory.all({ fleet, device, limit }) as (Omit<
+      HistoryPoint,
+      'measures'
+    > & {
       measures: string;
     })[];
     return rows
