@@ -40,6 +40,12 @@ export interface CoreEvents {
   alert(a: AlertMessage): void;
   /** messages accepted by one committed batch (benchmarks, tests) */
   ingested(n: number): void;
+  /**
+   * A queued batch was flushed: `committed` true once its transaction committed (its
+   * messages may now be acknowledged), false when it was not (store closed, commit failed):
+   * its messages must stay unacknowledged so the broker redelivers them.
+   */
+  flushed(committed: boolean): void;
 }
 
 /** Device events (SSE) are coalesced per device over this window. */
@@ -58,6 +64,7 @@ export class CollectorCore {
     device: new Set(),
     alert: new Set(),
     ingested: new Set(),
+    flushed: new Set(),
   };
   private readonly writer: BatchWriter;
   private lastSnapshot: number;
@@ -166,7 +173,21 @@ export class CollectorCore {
     this.flushImmediate = null;
     const batch = this.queued;
     this.queued = [];
-    if (batch.length && this.store.db.open) this.ingest(batch);
+    if (!batch.length) return;
+    let committed = false;
+    if (this.store.db.open) {
+      try {
+        this.ingest(batch);
+        committed = true;
+      } catch (e) {
+        // disk full, I/O error: nothing of the batch is acknowledged, so nothing is lost
+        this.log.error(
+          { err: (e as Error).message, messages: batch.length },
+          'commit failed; the batch stays unacknowledged for the broker to redeliver',
+        );
+      }
+    }
+    for (const fn of this.listeners.flushed) fn(committed);
   }
 
   /**
@@ -341,6 +362,8 @@ export class CollectorCore {
         this.writer.snapshot((k) => this.devicesMap.get(k));
         this.lastSnapshot = now;
       }
+      // a quiet fleet's last rows do not wait in the staging table for the next message
+      this.writer.moveHistoryIfDue(now);
     });
     this.deliver(alerts);
   }

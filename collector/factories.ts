@@ -89,9 +89,9 @@ export async function startCollector(
     }
     const brokerUrl = config.mqtt.url ?? broker!.url;
     const transport = new MqttTransport(config, brokerUrl, log);
-    await transport.connect(
-      config.ingest.commit === 'per-message' ? (m) => c.ingest([m]) : (m) => c.enqueue(m),
-    );
+    const perMessage = config.ingest.commit === 'per-message';
+    await transport.connect(perMessage ? (m) => c.ingest([m]) : (m) => c.enqueue(m), !perMessage);
+    c.on('flushed', (committed) => transport.releaseAcks(committed));
     cleanups.push(() => transport.close());
     c.attachPublisher((a) => transport.publishAlert(a));
 
@@ -115,17 +115,28 @@ export async function startCollector(
     const timers: NodeJS.Timeout[] = [];
     if (deps.timers ?? true) {
       let lastPrune = 0;
+      let tickErrors = 0;
+      let tickErrorLoggedAt = Number.NEGATIVE_INFINITY;
       timers.push(
         setInterval(() => {
-          c.tick();
-          if (clock.now() - lastPrune >= PRUNE_EVERY_MS) {
-            lastPrune = clock.now();
-            store.prune(
-              lastPrune,
-              config.db.history_points_per_device,
-              config.db.history_max_age,
-              config.db.alert_history,
-            );
+          try {
+            c.tick();
+            if (clock.now() - lastPrune >= PRUNE_EVERY_MS) {
+              lastPrune = clock.now();
+              store.prune(
+                lastPrune,
+                config.db.history_points_per_device,
+                config.db.history_max_age,
+                config.db.alert_history,
+              );
+            }
+          } catch (e) {
+            // a failing disk must not take the process down; the next tick tries again
+            tickErrors++;
+            if (clock.now() - tickErrorLoggedAt >= 60_000) {
+              tickErrorLoggedAt = clock.now();
+              log.error({ err: (e as Error).message, failures: tickErrors }, 'tick failed');
+            }
           }
         }, config.tick_interval),
         setInterval(() => void publishSummaries(), config.summary_interval),

@@ -1,7 +1,9 @@
 // MQTT transport: the embedded Aedes broker (no URL configured) and the client that feeds the
-// core. Each message is ingested synchronously before its PUBACK goes out, so a message the
-// broker considers delivered is already committed to SQLite.
+// core. A message the broker considers delivered is already committed to SQLite: per-message
+// commits ingest before the PUBACK; group commits hold the PUBACKs back (holdAcks) until the
+// batch's transaction has committed.
 import { createServer, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import { createHash } from 'node:crypto';
 import { Aedes } from 'aedes';
@@ -69,6 +71,8 @@ export class MqttTransport {
   private client: MqttClient | null = null;
   /** false while stopping: messages are left unacknowledged so the broker redelivers them */
   private ingesting = false;
+  /** the connection corked since the first message of the batch being gathered */
+  private held: Duplex | null = null;
 
   constructor(
     private readonly config: CollectorConfig,
@@ -76,7 +80,14 @@ export class MqttTransport {
     private readonly log: Logger,
   ) {}
 
-  async connect(onMessage: (m: IncomingMessage) => void): Promise<void> {
+  /**
+   * @param holdAcks group commit: from a batch's first message until releaseAcks() the
+   * connection is corked, so the PUBACKs mqtt.js writes as it hands each message over wait in
+   * the socket's buffer. Released after the commit they go out together, one write for the
+   * batch (one write per PUBACK was an eighth of the main thread at 25,000 msg/s);
+   * dropped after a failed commit, the broker redelivers the whole batch.
+   */
+  async connect(onMessage: (m: IncomingMessage) => void, holdAcks = false): Promise<void> {
     const c = this.config.mqtt;
     // A persistent session may deliver queued messages right after CONNACK: accept from the start.
     this.ingesting = true;
@@ -102,6 +113,11 @@ export class MqttTransport {
       // An error skips the PUBACK (mqtt.js then moves on to the next packet): the broker
       // keeps the message for redelivery instead of it being acknowledged and lost.
       if (!this.ingesting) return done(new Error('collector stopping'));
+      if (holdAcks && this.held === null) {
+        // Node's cork nests: mqtt-packet's own per-packet cork/uncork cannot flush it
+        this.held = client.stream;
+        this.held.cork();
+      }
       try {
         const payload =
           typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -140,6 +156,19 @@ export class MqttTransport {
         throw new UserError(`broker refused subscription ${g.topic} (code ${g.qos})`, 'mqtt');
     }
     this.log.info({ filters }, 'subscribed');
+  }
+
+  /**
+   * Ends holding back the batch's acknowledgements: committed, they are sent (with whatever
+   * else was written meanwhile); not committed, the connection is dropped with them unsent,
+   * and the broker redelivers the batch once mqtt.js has reconnected.
+   */
+  releaseAcks(committed: boolean): void {
+    const s = this.held;
+    this.held = null;
+    if (!s) return;
+    if (committed) s.uncork();
+    else s.destroy(new Error('batch not committed: its messages are left unacknowledged'));
   }
 
   /**

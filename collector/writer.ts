@@ -119,8 +119,13 @@ export class BatchWriter {
     if (this.history.length) this.store.addHistoryRows(this.history);
     this.staged += this.history.length;
     this.history = [];
-    if (this.staged >= HISTORY_MOVE_ROWS || now - this.lastMove >= HISTORY_MOVE_MS)
-      this.moveHistory(now);
+    if (this.staged >= HISTORY_MOVE_ROWS) this.moveHistory(now);
+    else this.moveHistoryIfDue(now);
+  }
+
+  /** Moves staged rows once HISTORY_MOVE_MS has passed (also from the wall-clock tick). */
+  moveHistoryIfDue(now: number): void {
+    if (this.staged > 0 && now - this.lastMove >= HISTORY_MOVE_MS) this.moveHistory(now);
   }
 
   /**

@@ -176,7 +176,13 @@ export interface HistoryRow {
 export function readHistory(db: string): HistoryRow[] {
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    return d.prepare('SELECT device, boot, seq FROM history ORDER BY rowid').all() as HistoryRow[];
+    // arrival order: moved rows first, then those still staged (collector/store.ts)
+    return d
+      .prepare(
+        `SELECT device, boot, seq FROM (SELECT device, boot, seq, 0 AS staged, rowid AS r FROM history
+          UNION ALL SELECT device, boot, seq, 1, rowid FROM history_recent) ORDER BY staged, r`,
+      )
+      .all() as HistoryRow[];
   } finally {
     d.close();
   }
