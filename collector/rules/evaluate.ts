@@ -92,6 +92,19 @@ function announcesPending(rule: Rule): boolean {
   return rule.notify_pending ?? true;
 }
 
+function suppressionOf(
+  rule: Rule,
+  d: DeviceState,
+  obs: Observation,
+  inhibitor: Rule | undefined,
+  now: number,
+): Suppression {
+  const s = findSilence(obs.silences, { fleet: d.fleet, device: d.device, rule: rule.name }, now);
+  if (s) return { by: 'silence', id: s.id };
+  if (inhibitor && rule.kind !== 'silent') return { by: 'inhibited', rule: inhibitor.name };
+  return null;
+}
+
 export function evaluate(state: DeviceState, obs: Observation, now: number): EvalResult {
   const d = applyEvent(state, obs, now);
   const rules: Record<string, RuleState> = {};
@@ -127,16 +140,10 @@ export function evaluate(state: DeviceState, obs: Observation, now: number): Eva
   d.rules = rules;
 
   const inhibitor = obs.rules.find((r) => r.kind === 'silent' && rules[r.name]?.phase === 'firing');
-  const suppression = (rule: Rule): Suppression => {
-    const s = findSilence(obs.silences, { fleet: d.fleet, device: d.device, rule: rule.name }, now);
-    if (s) return { by: 'silence', id: s.id };
-    if (inhibitor && rule.kind !== 'silent') return { by: 'inhibited', rule: inhibitor.name };
-    return null;
-  };
 
   const transitions: Transition[] = [];
   for (const { rule, t, prevNotified } of raw) {
-    const suppressed = suppression(rule);
+    const suppressed = suppressionOf(rule, d, obs, inhibitor, now);
     // A resolution closes what receivers were told, so it is sent whenever an earlier
     // state of the episode was; everything else is held back while suppressed.
     // Pending is announced only by rules that ask for it (notify_pending).
@@ -157,7 +164,12 @@ export function evaluate(state: DeviceState, obs: Observation, now: number): Eva
   // once the suppression ends, exactly once.
   for (const rule of obs.rules) {
     const rs = rules[rule.name]!;
-    if (rs.phase === 'inactive' || rs.notified === rs.phase || suppression(rule) !== null) continue;
+    if (
+      rs.phase === 'inactive' ||
+      rs.notified === rs.phase ||
+      suppressionOf(rule, d, obs, inhibitor, now) !== null
+    )
+      continue;
     if (rs.phase === 'pending' && !announcesPending(rule)) continue;
     const at = rule.kind === 'silent' ? now : (rs.last_t ?? now);
     transitions.push({

@@ -45,7 +45,13 @@ export function decodePayload<S extends z.ZodType>(
   fast?: (data: unknown) => boolean,
 ): Decoded<z.infer<S>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  // with no limit (the caller checked the bytes) a string's UTF-8 length is not computed
+  const size =
+    typeof payload !== 'string'
+      ? payload.byteLength
+      : maxBytes === Infinity
+        ? 0
+        : Buffer.byteLength(payload);
   if (size > maxBytes) {
     return fail('too-large', `payload of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
   }
