@@ -16,7 +16,7 @@ const msg = (seq: number, value: number): IncomingMessage => ({
   payload: Buffer.from(JSON.stringify(metrics({ seq, t: (seq + 1) * 10_000, value }))),
 });
 
-function open(path: string) {
+function open(path: string, at: Clock = clock) {
   const config = testConfig(path, { rules: { silent: false } });
   const store = Store.open(path);
   let core: CollectorCore | null = null;
@@ -24,7 +24,7 @@ function open(path: string) {
     devices: () => core?.devices() ?? [],
     forecastMinPoints: config.forecast.min_points,
   });
-  core = new CollectorCore(config, store, m, quietLog, clock);
+  core = new CollectorCore(config, store, m, quietLog, at);
   return { core, store };
 }
 
@@ -72,16 +72,8 @@ describe('device rows: durable with rule changes, snapshot for the rest', () => 
 
 describe('history rows: staged, moved into the indexed table about once a second', () => {
   it('moves on the first batch, then once HISTORY_MOVE_MS has passed, and at checkpoint', () => {
-    const path = join(tmpDir(), 'h.db');
     let now = 1_000_000;
-    const config = testConfig(path, { rules: { silent: false } });
-    const store = Store.open(path);
-    let core: CollectorCore | null = null;
-    const m = new CollectorMetrics({
-      devices: () => core?.devices() ?? [],
-      forecastMinPoints: config.forecast.min_points,
-    });
-    core = new CollectorCore(config, store, m, quietLog, { now: () => now });
+    const { core, store } = open(join(tmpDir(), 'h.db'), { now: () => now });
     const staged = () =>
       (store.db.prepare('SELECT COUNT(*) AS n FROM history_recent').get() as { n: number }).n;
     core.ingest([msg(0, 2), msg(1, 2)]);
