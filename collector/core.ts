@@ -100,7 +100,7 @@ export class CollectorCore {
     this.labels = new LabelCap(i.max_devices);
     for (const { state, last } of store.loadDevices())
       this.devicesMap.set(key(state.fleet, state.device), { state, last });
-    this.seen = store.loadSeen();
+    this.seen = store.loadSeen(config.ingest.dedupe_window, this.startedAt);
     this.silencesList = store.silences();
     this.writer = new BatchWriter(store, this.shared);
     this.lastSnapshot = this.startedAt;

@@ -10,7 +10,14 @@ import { UserError } from '../shared/errors.ts';
 import type { AlertMessage, MetricsMessage } from '../shared/schema/index.ts';
 import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
 import { DEFAULT_CACHE_MB } from './config.ts';
-import { decodeRanges, encodeRanges, seenKey, type SeenMark } from './dedupe.ts';
+import {
+  checkSeen,
+  decodeRanges,
+  encodeRanges,
+  markSeen,
+  seenKey,
+  type SeenMark,
+} from './dedupe.ts';
 import { LastMetrics } from './last-metrics.ts';
 import type { DeviceState, Silence } from './rules/types.ts';
 
@@ -134,6 +141,7 @@ export class Store {
       moveHistory: p(`INSERT INTO history ${HISTORY_COLUMNS}
         SELECT ${HISTORY_COLUMNS.slice(1, -1)} FROM history_recent ORDER BY fleet, device, rowid`),
       clearRecent: p('DELETE FROM history_recent'),
+      stagedSeqs: p('SELECT fleet, device, boot, seq FROM history_recent ORDER BY rowid'),
       // the newest `limit` of both tables; staged rows are the later inserts of equal t
       readHistory: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM (
           SELECT * FROM (SELECT t, boot, seq, band_value, drift, recon_mean, measures,
@@ -197,7 +205,14 @@ export class Store {
     this.s.saveDevice.run(state.fleet, state.device, JSON.stringify(state), last?.text ?? null);
   }
 
-  loadSeen(): Map<string, SeenMark> {
+  /**
+   * The dedupe marks: the seen table, plus the messages staged in history_recent since its
+   * rows were last written (writer.ts writes the marks only when it moves the staged rows;
+   * every accepted metrics message has its staged row in the same transaction as its mark).
+   * The staged seqs are folded in and written back at once, so the marks a later move relies
+   * on are in the table before any staged row leaves history_recent.
+   */
+  loadSeen(window: number, now: number): Map<string, SeenMark> {
     const out = new Map<string, SeenMark>();
     for (const r of this.s.seen.all() as {
       fleet: string;
@@ -209,6 +224,24 @@ export class Store {
       out.set(seenKey(r.fleet, r.device, r.boot), {
         hwm: r.hwm,
         ranges: decodeRanges(r.recent),
+      });
+    }
+    const folded = new Map<string, { fleet: string; device: string; boot: string }>();
+    for (const r of this.s.stagedSeqs.iterate() as Iterable<{
+      fleet: string;
+      device: string;
+      boot: string;
+      seq: number;
+    }>) {
+      const k = seenKey(r.fleet, r.device, r.boot);
+      const mark = out.get(k);
+      if (checkSeen(mark, r.seq, window)) continue;
+      out.set(k, markSeen(mark, r.seq, window));
+      folded.set(k, r);
+    }
+    if (folded.size > 0) {
+      this.transaction(() => {
+        for (const [k, r] of folded) this.saveSeen(r.fleet, r.device, r.boot, out.get(k)!, now);
       });
     }
     return out;
@@ -242,7 +275,10 @@ export class Store {
     for (; i < rows.length; i++) this.s.history.run(rows[i]!);
   }
 
-  /** Moves the staged rows into the indexed history (call inside a transaction); returns how many. */
+  /**
+   * Moves the staged rows into the indexed history (call inside a transaction); returns how
+   * many. Only writer.ts calls it, after writing the dedupe marks of the rows it moves.
+   */
   moveRecentHistory(): number {
     const n = this.s.moveHistory.run().changes;
     if (n > 0) this.s.clearRecent.run();
@@ -319,7 +355,6 @@ export class Store {
   prune(now: number, points: number, maxAgeMs: number, alerts: number): void {
     const cutoff = now - maxAgeMs;
     this.transaction(() => {
-      this.moveRecentHistory(); // retention counts every row, staged ones too
       // Device by device through the (fleet, device, t) index: the cost is the rows deleted
       // plus a few index probes per device. One statement over the whole table (a window
       // function sorting every row) took ~80 ms at 28k rows and grew with the history, a

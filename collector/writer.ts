@@ -4,7 +4,8 @@
 //   - a device row is written in the message's transaction only when its rule state moved
 //     (phase, episode start, clear timer, what was notified, the N-of-M windows) or on a
 //     status message; otherwise it is marked dirty and written by the periodic snapshot;
-//   - dedupe marks are written once per (device, boot) per transaction, at its end;
+//   - dedupe marks are written once per (device, boot) when staged history moves (below):
+//     the staged rows carry (boot, seq), and a restart folds them back into the marks;
 //   - history rows are staged at the end of the transaction, several per statement, into an
 //     unindexed table, and moved into the indexed history sorted by device about once a
 //     second (store.ts, addHistoryRows): durable with their message, without one index leaf
@@ -112,10 +113,13 @@ export class BatchWriter {
     }
   }
 
-  /** End of an ingest transaction (inside it): dedupe marks and history rows. */
+  /**
+   * End of an ingest transaction (inside it): the history rows. The dedupe marks wait for the
+   * next move: until then the staged rows (boot, seq) hold what they add, and Store.loadSeen
+   * folds them back in after a crash. One mark upsert per device per batch was, after the
+   * index writes, the largest part of a commit.
+   */
   endBatch(now: number): void {
-    for (const s of this.seen.values()) this.store.saveSeen(s.fleet, s.device, s.boot, s.mark, now);
-    this.seen.clear();
     if (this.history.length) this.store.addHistoryRows(this.history);
     this.staged += this.history.length;
     this.history = [];
@@ -133,6 +137,8 @@ export class BatchWriter {
    * a crashed run left staged.
    */
   moveHistory(now: number): void {
+    for (const s of this.seen.values()) this.store.saveSeen(s.fleet, s.device, s.boot, s.mark, now);
+    this.seen.clear();
     this.store.moveRecentHistory();
     this.staged = 0;
     this.lastMove = now;

@@ -95,6 +95,8 @@ describe('collector store: retention', () => {
     store.addHistoryRows(
       points.map((p) => historyRow(metrics({ device: p.device, t: p.t, seq: p.seq }))),
     );
+    // retention applies to the indexed history; staged rows wait for the next move
+    store.transaction(() => store.moveRecentHistory());
     return store;
   }
   const seqs = (store: Store, device: string) =>
@@ -172,7 +174,7 @@ describe('collector store: dedupe marks', () => {
     ).run();
     db.close();
     const store = Store.open(path);
-    const mark = store.loadSeen().get(seenKey('f1', 'd1', 'b1'))!;
+    const mark = store.loadSeen(64, 0).get(seenKey('f1', 'd1', 'b1'))!;
     expect(mark.ranges).toEqual([5, 6, 8, 9]);
     expect([5, 6, 7, 8, 9].map((s) => checkSeen(mark, s, 64))).toEqual([
       true,
@@ -184,5 +186,30 @@ describe('collector store: dedupe marks', () => {
     store.saveSeen('f1', 'd1', 'b1', markSeen(mark, 7, 64), 1);
     expect(store.getSeen('f1', 'd1', 'b1')).toEqual({ hwm: 9, ranges: [5, 9] });
     store.close();
+  });
+
+  it('folds the seqs of staged history rows into the marks and writes them back', () => {
+    const path = join(tmpDir(), 'fold.db');
+    const a = Store.open(path);
+    a.saveSeen('f1', 'd1', 'b1', { hwm: 3, ranges: [0, 3] }, 0);
+    // staged since the marks were written: b1 4, 6 (5 not yet), a new boot b2, a late b1 2
+    a.addHistoryRows(
+      [
+        { boot: 'b1', seq: 4 },
+        { boot: 'b1', seq: 6 },
+        { boot: 'b2', seq: 0 },
+        { boot: 'b1', seq: 2 },
+      ].map((r) => historyRow(metrics({ ...r, t: 1000 }))),
+    );
+    a.close(); // a crash: the marks of the staged rows were never written
+    const b = Store.open(path);
+    const marks = b.loadSeen(64, 5);
+    expect(marks.get(seenKey('f1', 'd1', 'b1'))).toEqual({ hwm: 6, ranges: [0, 4, 6, 6] });
+    expect(marks.get(seenKey('f1', 'd1', 'b2'))).toEqual({ hwm: 0, ranges: [0, 0] });
+    // written back: moving the staged rows away cannot lose them
+    b.transaction(() => b.moveRecentHistory());
+    expect(b.getSeen('f1', 'd1', 'b1')).toEqual({ hwm: 6, ranges: [0, 4, 6, 6] });
+    expect(b.getSeen('f1', 'd1', 'b2')).toEqual({ hwm: 0, ranges: [0, 0] });
+    b.close();
   });
 });
