@@ -32,6 +32,25 @@ export interface HistoryPoint {
   measures: Record<string, number | null>;
 }
 
+/**
+ * History rows are staged per slot of devices (each device always in the same one) and a
+ * slot moves at a time (writer.ts): a move holds the event loop for its rows and for the
+ * commit of the index leaves it dirties, one per device; a quarter of the devices per move
+ * is a quarter of that stall, and each device's rows still wait a whole cycle.
+ */
+export const HISTORY_SLOTS = 4;
+
+/** A device's staging slot: FNV-1a of fleet and device. */
+export function historySlot(fleet: string, device: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < fleet.length; i++) h = Math.imul(h ^ fleet.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x2f, 0x01000193);
+  for (let i = 0; i < device.length; i++) h = Math.imul(h ^ device.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % HISTORY_SLOTS;
+}
+
+const stagedTable = (slot: number): string => `history_recent_${slot}`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices (
   fleet TEXT NOT NULL, device TEXT NOT NULL, state TEXT NOT NULL, last_metrics TEXT,
@@ -44,9 +63,12 @@ CREATE TABLE IF NOT EXISTS history (
   recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL DEFAULT '',
   seq INTEGER NOT NULL DEFAULT -1);
 CREATE INDEX IF NOT EXISTS history_device_t ON history (fleet, device, t);
-CREATE TABLE IF NOT EXISTS history_recent (
+${Array.from(
+  { length: HISTORY_SLOTS },
+  (_, k) => `CREATE TABLE IF NOT EXISTS ${stagedTable(k)} (
   fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
-  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL);
+  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL);`,
+).join('\n')}
 CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT, fleet TEXT NOT NULL, device TEXT NOT NULL, rule TEXT NOT NULL,
   state TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0,
@@ -134,23 +156,29 @@ export class Store {
         ON CONFLICT (fleet, device, boot) DO UPDATE SET hwm = excluded.hwm, recent = excluded.recent,
         updated_at = excluded.updated_at`),
       seen: p('SELECT fleet, device, boot, hwm, recent FROM seen'),
-      history: p(`INSERT INTO history_recent ${HISTORY_COLUMNS} VALUES ${ROW}`),
-      historyChunk: p(
-        `INSERT INTO history_recent ${HISTORY_COLUMNS} VALUES ${Array(HISTORY_CHUNK).fill(ROW).join(', ')}`,
-      ),
-      moveHistory: p(`INSERT INTO history ${HISTORY_COLUMNS}
-        SELECT ${HISTORY_COLUMNS.slice(1, -1)} FROM history_recent ORDER BY fleet, device, rowid`),
-      clearRecent: p('DELETE FROM history_recent'),
-      stagedSeqs: p('SELECT fleet, device, boot, seq FROM history_recent ORDER BY rowid'),
-      // the newest `limit` of both tables; staged rows are the later inserts of equal t
-      readHistory: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM (
-          SELECT * FROM (SELECT t, boot, seq, band_value, drift, recon_mean, measures,
-            0 AS staged, rowid AS r FROM history WHERE fleet = @fleet AND device = @device
-            ORDER BY t DESC, rowid DESC LIMIT @limit)
-          UNION ALL
-          SELECT t, boot, seq, band_value, drift, recon_mean, measures, 1 AS staged, rowid AS r
-            FROM history_recent WHERE fleet = @fleet AND device = @device)
-        ORDER BY t DESC, staged DESC, r DESC LIMIT @limit`),
+      staged: Array.from({ length: HISTORY_SLOTS }, (_, k) => {
+        const table = stagedTable(k);
+        return {
+          one: p(`INSERT INTO ${table} ${HISTORY_COLUMNS} VALUES ${ROW}`),
+          chunk: p(
+            `INSERT INTO ${table} ${HISTORY_COLUMNS} VALUES ${Array(HISTORY_CHUNK).fill(ROW).join(', ')}`,
+          ),
+          move: p(`INSERT INTO history ${HISTORY_COLUMNS}
+            SELECT ${HISTORY_COLUMNS.slice(1, -1)} FROM ${table} ORDER BY fleet, device, rowid`),
+          clear: p(`DELETE FROM ${table}`),
+          seqs: p(`SELECT fleet, device, boot, seq FROM ${table} ORDER BY rowid`),
+          count: p(`SELECT COUNT(*) AS n FROM ${table}`),
+          // the newest `limit` of both tables; staged rows are the later inserts of equal t
+          read: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM (
+              SELECT * FROM (SELECT t, boot, seq, band_value, drift, recon_mean, measures,
+                0 AS staged, rowid AS r FROM history WHERE fleet = @fleet AND device = @device
+                ORDER BY t DESC, rowid DESC LIMIT @limit)
+              UNION ALL
+              SELECT t, boot, seq, band_value, drift, recon_mean, measures, 1 AS staged, rowid AS r
+                FROM ${table} WHERE fleet = @fleet AND device = @device)
+            ORDER BY t DESC, staged DESC, r DESC LIMIT @limit`),
+        };
+      }),
       insertAlert: p(
         'INSERT INTO alerts (fleet, device, rule, state, payload, origin) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -206,11 +234,11 @@ export class Store {
   }
 
   /**
-   * The dedupe marks: the seen table, plus the messages staged in history_recent since its
+   * The dedupe marks: the seen table, plus the messages staged in history_recent_* since their
    * rows were last written (writer.ts writes the marks only when it moves the staged rows;
    * every accepted metrics message has its staged row in the same transaction as its mark).
    * The staged seqs are folded in and written back at once, so the marks a later move relies
-   * on are in the table before any staged row leaves history_recent.
+   * on are in the table before any staged row leaves its staging table.
    */
   loadSeen(window: number, now: number): Map<string, SeenMark> {
     const out = new Map<string, SeenMark>();
@@ -227,12 +255,11 @@ export class Store {
       });
     }
     const folded = new Map<string, { fleet: string; device: string; boot: string }>();
-    for (const r of this.s.stagedSeqs.iterate() as Iterable<{
-      fleet: string;
-      device: string;
-      boot: string;
-      seq: number;
-    }>) {
+    // the order of the folded seqs does not matter: a mark is a set within the window of its hwm
+    const staged = this.s.staged.flatMap(
+      (st) => st.seqs.all() as { fleet: string; device: string; boot: string; seq: number }[],
+    );
+    for (const r of staged) {
       const k = seenKey(r.fleet, r.device, r.boot);
       const mark = out.get(k);
       if (checkSeen(mark, r.seq, window)) continue;
@@ -252,13 +279,14 @@ export class Store {
   }
 
   addHistory(m: MetricsMessage): void {
-    this.s.history.run(historyRow(m));
+    this.addHistoryRows([historyRow(m)]);
   }
 
   /**
    * Stages history rows, HISTORY_CHUNK per statement (one statement per row costs more).
-   * They land in history_recent, a table with no index, so an insert appends to the last
-   * page; moveRecentHistory() later inserts them into the indexed table sorted by device.
+   * They land in their device's history_recent_<slot>, a table with no index, so an insert
+   * appends to its last page; moveRecentHistory() later inserts them into the indexed table
+   * grouped by device.
    * Inserted straight into the (fleet, device, t) index, a batch of messages from 1,000
    * devices dirtied one index leaf per device, and every commit wrote each of those 4 KiB
    * pages to the WAL: a third of the collector's time per message at 10,000 msg/s. Grouped by
@@ -266,30 +294,46 @@ export class Store {
    * device they keep their arrival order (rowid), which audits of delivery order rely on.
    */
   addHistoryRows(rows: readonly HistoryRow[]): void {
-    let i = 0;
-    for (; i + HISTORY_CHUNK <= rows.length; i += HISTORY_CHUNK) {
-      const args: HistoryRow[number][] = [];
-      for (let j = i; j < i + HISTORY_CHUNK; j++) for (const v of rows[j]!) args.push(v);
-      this.s.historyChunk.run(args);
+    const bySlot: HistoryRow[][] = Array.from({ length: HISTORY_SLOTS }, () => []);
+    for (const row of rows) bySlot[historySlot(row[0], row[1])]!.push(row);
+    for (let k = 0; k < HISTORY_SLOTS; k++) {
+      const slotRows = bySlot[k]!;
+      const st = this.s.staged[k]!;
+      let i = 0;
+      for (; i + HISTORY_CHUNK <= slotRows.length; i += HISTORY_CHUNK) {
+        const args: HistoryRow[number][] = [];
+        for (let j = i; j < i + HISTORY_CHUNK; j++) for (const v of slotRows[j]!) args.push(v);
+        st.chunk.run(args);
+      }
+      for (; i < slotRows.length; i++) st.one.run(slotRows[i]!);
     }
-    for (; i < rows.length; i++) this.s.history.run(rows[i]!);
   }
 
   /**
-   * Moves the staged rows into the indexed history (call inside a transaction); returns how
-   * many. Only writer.ts calls it, after writing the dedupe marks of the rows it moves.
+   * Moves a slot's staged rows (all slots: none given) into the indexed history; call inside
+   * a transaction. Returns how many. Only writer.ts calls it, after writing the dedupe marks
+   * of the devices whose rows it moves.
    */
-  moveRecentHistory(): number {
-    const n = this.s.moveHistory.run().changes;
-    if (n > 0) this.s.clearRecent.run();
+  moveRecentHistory(slot?: number): number {
+    let n = 0;
+    for (let k = 0; k < HISTORY_SLOTS; k++) {
+      if (slot !== undefined && k !== slot) continue;
+      const st = this.s.staged[k]!;
+      const moved = st.move.run().changes;
+      if (moved > 0) st.clear.run();
+      n += moved;
+    }
     return n;
   }
 
+  /** Rows staged and not yet moved, over every slot. */
+  stagedRows(): number {
+    return this.s.staged.reduce((n, st) => n + (st.count.get() as { n: number }).n, 0);
+  }
+
   history(fleet: string, device: string, limit: number): HistoryPoint[] {
-    const rows = this.s.readHistory.all({ fleet, device, limit }) as (Omit<
-      HistoryPoint,
-      'measures'
-    > & {
+    const read = this.s.staged[historySlot(fleet, device)]!.read;
+    const rows = read.all({ fleet, device, limit }) as (Omit<HistoryPoint, 'measures'> & {
       measures: string;
     })[];
     return rows

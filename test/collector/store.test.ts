@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { initialDeviceState } from '../../collector/rules/evaluate.ts';
 import { checkSeen, markSeen, seenKey } from '../../collector/dedupe.ts';
-import { historyRow, Store } from '../../collector/store.ts';
+import { HISTORY_SLOTS, historyRow, historySlot, Store } from '../../collector/store.ts';
 import { metrics } from './fixtures.ts';
 import { tmpDir } from './harness.ts';
 
@@ -49,8 +49,6 @@ describe('collector store: history', () => {
 });
 
 describe('collector store: staged history', () => {
-  const staged = (store: Store) =>
-    (store.db.prepare('SELECT COUNT(*) AS n FROM history_recent').get() as { n: number }).n;
   const rows = (device: string, from: number, n: number) =>
     Array.from({ length: n }, (_, i) =>
       historyRow(metrics({ device, boot: 'b', seq: from + i, t: (from + i + 1) * 1000 })),
@@ -60,13 +58,38 @@ describe('collector store: staged history', () => {
     const store = Store.open(join(tmpDir(), 's.db'));
     store.addHistoryRows([...rows('d1', 0, 5), ...rows('d2', 0, 3)]);
     store.transaction(() => expect(store.moveRecentHistory()).toBe(8));
-    expect(staged(store)).toBe(0);
+    expect(store.stagedRows()).toBe(0);
     store.addHistoryRows([...rows('d1', 5, 4), ...rows('d2', 3, 1)]);
-    expect(staged(store)).toBe(5);
+    expect(store.stagedRows()).toBe(5);
     expect(store.history('f1', 'd1', 100).map((p) => p.seq)).toEqual([...Array(9).keys()]);
     // the limit takes the newest: 3 staged and 3 moved
     expect(store.history('f1', 'd1', 6).map((p) => p.seq)).toEqual([3, 4, 5, 6, 7, 8]);
     expect(store.history('f1', 'd2', 2).map((p) => p.seq)).toEqual([2, 3]);
+    store.close();
+  });
+
+  it('moves one slot of devices at a time; each device always in the same slot', () => {
+    const store = Store.open(join(tmpDir(), 'slots.db'));
+    const devices = Array.from({ length: 40 }, (_, i) => `d${i}`);
+    store.addHistoryRows(devices.flatMap((d) => rows(d, 0, 2)));
+    const bySlot = new Map<number, string[]>();
+    for (const d of devices) {
+      const s = historySlot('f1', d);
+      expect(historySlot('f1', d)).toBe(s);
+      bySlot.set(s, [...(bySlot.get(s) ?? []), d]);
+    }
+    // 40 devices spread over every slot
+    expect([...bySlot.keys()].sort()).toEqual([...Array(HISTORY_SLOTS).keys()]);
+    const slot0 = bySlot.get(0)!;
+    store.transaction(() => expect(store.moveRecentHistory(0)).toBe(2 * slot0.length));
+    expect(store.stagedRows()).toBe(2 * (devices.length - slot0.length));
+    const moved = store.db
+      .prepare('SELECT DISTINCT device FROM history ORDER BY device')
+      .all()
+      .map((r) => (r as { device: string }).device);
+    expect(moved).toEqual([...slot0].sort());
+    // reads see both tables either way
+    for (const d of devices) expect(store.history('f1', d, 10)).toHaveLength(2);
     store.close();
   });
 
@@ -76,10 +99,10 @@ describe('collector store: staged history', () => {
     a.addHistoryRows(rows('d1', 0, 4));
     a.close(); // nothing moved
     const b = Store.open(path);
-    expect(staged(b)).toBe(4);
+    expect(b.stagedRows()).toBe(4);
     expect(b.history('f1', 'd1', 10).map((p) => p.seq)).toEqual([0, 1, 2, 3]);
     b.transaction(() => b.moveRecentHistory());
-    expect(staged(b)).toBe(0);
+    expect(b.stagedRows()).toBe(0);
     expect(b.history('f1', 'd1', 10).map((p) => p.seq)).toEqual([0, 1, 2, 3]);
     b.close();
   });

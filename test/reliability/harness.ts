@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
+import { HISTORY_SLOTS } from '../../collector/store.ts';
 import { decodeAlert, type AlertMessage } from '../../shared/schema/index.ts';
 import { freePort, hasCommand, waitFor } from '../support/brokers.ts';
 import { REPO, SKAB_MODEL, sleep } from '../agent/harness.ts';
@@ -176,11 +177,16 @@ export interface HistoryRow {
 export function readHistory(db: string): HistoryRow[] {
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    // arrival order: moved rows first, then those still staged (collector/store.ts)
+    // arrival order per device: moved rows first, then those still staged (a device's staged
+    // rows are all in its slot's table; collector/store.ts)
+    const staged = Array.from(
+      { length: HISTORY_SLOTS },
+      (_, k) => `UNION ALL SELECT device, boot, seq, 1, rowid FROM history_recent_${k}`,
+    ).join(' ');
     return d
       .prepare(
         `SELECT device, boot, seq FROM (SELECT device, boot, seq, 0 AS staged, rowid AS r FROM history
-          UNION ALL SELECT device, boot, seq, 1, rowid FROM history_recent) ORDER BY staged, r`,
+          ${staged}) ORDER BY staged, r`,
       )
       .all() as HistoryRow[];
   } finally {
