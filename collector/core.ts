@@ -101,6 +101,9 @@ export class CollectorCore {
     for (const { state, last } of store.loadDevices())
       this.devicesMap.set(key(state.fleet, state.device), { state, last });
     this.seen = store.loadSeen(config.ingest.dedupe_window, this.startedAt);
+    // A previous run's staged history (a crash) goes into the index now: loadSeen has written
+    // the marks of those rows, and the writer's per-slot counts start from zero.
+    store.transaction(() => store.moveRecentHistory());
     this.silencesList = store.silences();
     this.writer = new BatchWriter(store, this.shared);
     this.lastSnapshot = this.startedAt;

@@ -45,6 +45,8 @@ describe('device rows: durable with rule changes, snapshot for the rest', () => 
     a.store.close(); // crash: no checkpoint
 
     const b = open(path);
+    // what the crash left staged is moved into the index at start
+    expect(b.store.stagedRows()).toBe(0);
     const d = b.core.device('f1', 'd1')!;
     expect(d.state.rules['over-coupling']).toMatchObject({ phase: 'firing', notified: 'firing' });
     // every message that moved rule state is on disk with it; 12 and 13 moved nothing
