@@ -170,7 +170,7 @@ export class HttpServer {
         : json(res, 503, { ready: false, reason: this.notReady });
     }
     if (method === 'GET' && path === '/metrics') {
-      const text = await this.metrics.registry.metrics();
+      const text = await this.metrics.text();
       res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
       res.end(text);
       return;
