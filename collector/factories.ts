@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { CollectorConfig } from './config.ts';
 import { CollectorCore, systemClock, type Clock } from './core.ts';
 import { HttpServer } from './http.ts';
+import { LogLimiter } from './ingest.ts';
 import { CollectorMetrics } from './metrics.ts';
 import {
   defaultClientId,
@@ -115,8 +116,7 @@ export async function startCollector(
     const timers: NodeJS.Timeout[] = [];
     if (deps.timers ?? true) {
       let lastPrune = 0;
-      let tickErrors = 0;
-      let tickErrorLoggedAt = Number.NEGATIVE_INFINITY;
+      const tickErrors = new LogLimiter(60_000);
       timers.push(
         setInterval(() => {
           try {
@@ -132,11 +132,9 @@ export async function startCollector(
             }
           } catch (e) {
             // a failing disk must not take the process down; the next tick tries again
-            tickErrors++;
-            if (clock.now() - tickErrorLoggedAt >= 60_000) {
-              tickErrorLoggedAt = clock.now();
-              log.error({ err: (e as Error).message, failures: tickErrors }, 'tick failed');
-            }
+            const held = tickErrors.take('tick', clock.now());
+            if (held !== null)
+              log.error({ err: (e as Error).message, held_back: held }, 'tick failed');
           }
         }, config.tick_interval),
         setInterval(() => void publishSummaries(), config.summary_interval),

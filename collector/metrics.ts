@@ -167,10 +167,8 @@ export class CollectorMetrics {
    * between devices, and two scrapes interleaving on one gauge would reset each other.
    */
   text(): Promise<string> {
-    const next = this.scraping.then(
-      () => this.registry.metrics(),
-      () => this.registry.metrics(),
-    );
+    // `scraping` never rejects: a failed scrape must not fail the ones queued behind it
+    const next = this.scraping.then(() => this.registry.metrics());
     this.scraping = next.catch(() => undefined);
     return next;
   }

@@ -126,9 +126,11 @@ export class BatchWriter {
    * index writes, the largest part of a commit.
    */
   endBatch(now: number): void {
-    if (this.history.length) this.store.addHistoryRows(this.history);
-    for (const row of this.history) this.staged[historySlot(row[0], row[1])]!++;
-    this.stagedTotal += this.history.length;
+    if (this.history.length) {
+      const perSlot = this.store.addHistoryRows(this.history);
+      for (let k = 0; k < HISTORY_SLOTS; k++) this.staged[k]! += perSlot[k]!;
+      this.stagedTotal += this.history.length;
+    }
     this.history = [];
     if (this.stagedTotal >= HISTORY_MOVE_ROWS) this.moveHistory(now);
     else this.moveHistoryIfDue(now);

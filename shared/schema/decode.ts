@@ -45,13 +45,7 @@ export function decodePayload<S extends z.ZodType>(
   fast?: (data: unknown) => boolean,
 ): Decoded<z.infer<S>> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  // with no limit (the caller checked the bytes) a string's UTF-8 length is not computed
-  const size =
-    typeof payload !== 'string'
-      ? payload.byteLength
-      : maxBytes === Infinity
-        ? 0
-        : Buffer.byteLength(payload);
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > maxBytes) {
     return fail('too-large', `payload of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
   }
