@@ -9,7 +9,7 @@ export interface Reading {
   /** the (inner, hysteresis) clear condition holds; implies !breach */
   clear: boolean;
   value: number | null;
-  reason: string;
+  readonly reason: string;
   boot: string | null;
   seq: number | null;
 }

@@ -103,16 +103,41 @@ export function thresholdReading(
   const breach = above ? v > fire : v < fire;
   const clear = !breach && (above ? v <= clearAt : v >= clearAt);
   const label = rule.field === 'band_value' && band ? band.measure : rule.field;
-  const edge =
-    rule.threshold === 'band'
-      ? `band ${above ? 'high' : 'low'} ${fmt(fire)}`
-      : rule.threshold === 'device'
-        ? `device limit ${fmt(fire)}`
-        : fmt(fire);
-  const reason = breach
-    ? `${label} = ${fmt(v)} ${above ? 'above' : 'below'} ${edge}${v === Infinity ? ' (collapse)' : ''}`
-    : `${label} = ${fmt(v)} within ${edge}`;
-  return { t: m.window_end, breach, clear, value: v, reason, boot: m.boot, seq: m.seq };
+  return new ThresholdReading(m.window_end, breach, clear, v, m.boot, m.seq, rule, label, fire);
+}
+
+/**
+ * A threshold rule's reading whose reason is formatted only when something asks for it: a
+ * transition, or a rule state that tracks its readings (pending, firing). Most readings are of
+ * an inactive rule in a healthy fleet and are never shown; formatting each one was about 1 KB
+ * of strings a message.
+ */
+class ThresholdReading implements Reading {
+  constructor(
+    readonly t: number,
+    readonly breach: boolean,
+    readonly clear: boolean,
+    readonly value: number,
+    readonly boot: string,
+    readonly seq: number,
+    private readonly rule: ThresholdRule,
+    private readonly label: string,
+    private readonly fire: number,
+  ) {}
+
+  get reason(): string {
+    const { rule, fire, value: v } = this;
+    const above = rule.op === 'above';
+    const edge =
+      rule.threshold === 'band'
+        ? `band ${above ? 'high' : 'low'} ${fmt(fire)}`
+        : rule.threshold === 'device'
+          ? `device limit ${fmt(fire)}`
+          : fmt(fire);
+    return this.breach
+      ? `${this.label} = ${fmt(v)} ${above ? 'above' : 'below'} ${edge}${v === Infinity ? ' (collapse)' : ''}`
+      : `${this.label} = ${fmt(v)} within ${edge}`;
+  }
 }
 
 /** The silent rule's reading at wall time `now`, or null before anything was heard. */
