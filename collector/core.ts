@@ -18,6 +18,7 @@ import { checkSeen, markSeen, seenKey, type SeenMark } from './dedupe.ts';
 import type { Store } from './store.ts';
 import { BatchWriter, rulesChanged, type DeviceEntry } from './writer.ts';
 import { toAlert } from './alert.ts';
+import { AlertOutbox, type AlertPublisher, type OutboxEntry } from './alert-outbox.ts';
 import { LastMetrics } from './last-metrics.ts';
 import { deviceView, type FleetDevice } from './summary.ts';
 
@@ -30,9 +31,6 @@ export interface IncomingMessage {
   topic: string;
   payload: Uint8Array;
 }
-
-/** Publishes one alert; resolves once the broker has acknowledged it (QoS 1). */
-export type AlertPublisher = (alert: AlertMessage) => Promise<void>;
 
 export interface CoreEvents {
   /** a device's view; coalesced: at most one per device per EVENT_COALESCE_MS */
@@ -51,7 +49,7 @@ export interface CoreEvents {
 /** Device events (SSE) are coalesced per device over this window. */
 export const EVENT_COALESCE_MS = 100;
 
-type Outbox = { id: number; alert: AlertMessage }[];
+type Outbox = OutboxEntry[];
 
 export class CollectorCore {
   private readonly devicesMap = new Map<string, DeviceEntry>();
@@ -70,8 +68,7 @@ export class CollectorCore {
   private lastSnapshot: number;
   private readonly viewsDue = new Set<string>();
   private eventTimer: NodeJS.Timeout | null = null;
-  private readonly inflight = new Map<number, Promise<void>>();
-  private publisher: AlertPublisher | null = null;
+  private readonly outbox: AlertOutbox;
   readonly dirtyFleets = new Set<string>();
   readonly startedAt: number;
   /**
@@ -106,6 +103,7 @@ export class CollectorCore {
     store.transaction(() => store.moveRecentHistory());
     this.silencesList = store.silences();
     this.writer = new BatchWriter(store, this.shared);
+    this.outbox = new AlertOutbox(store, metrics, log);
     this.lastSnapshot = this.startedAt;
   }
 
@@ -373,56 +371,22 @@ export class CollectorCore {
 
   /** Attaches the publisher and re-sends what a previous run committed but never got acknowledged. */
   attachPublisher(publisher: AlertPublisher | null): void {
-    this.publisher = publisher;
-    if (publisher)
-      this.deliver(
-        this.store.unpublishedAlerts().filter((a) => !this.inflight.has(a.id)),
-        false,
-      );
+    this.outbox.attach(publisher);
   }
 
-  private deliver(alerts: Outbox, fresh = true): void {
-    for (const { id, alert } of alerts) {
-      if (fresh) for (const fn of this.listeners.alert) fn(alert);
-      const publisher = this.publisher;
-      if (!publisher) continue;
-      const p = publisher(alert)
-        .then(() => {
-          this.acked.push(id);
-          this.ackFlush ??= setImmediate(() => this.flushAcked());
-          this.metrics.alertsPublished.inc({ rule: alert.rule, state: alert.state });
-        })
-        .catch((e: Error) =>
-          this.log.warn(
-            { id, err: e.message },
-            'alert not acknowledged; will re-send at next start',
-          ),
-        )
-        .finally(() => this.inflight.delete(id));
-      this.inflight.set(id, p);
-    }
+  private deliver(alerts: readonly OutboxEntry[]): void {
+    for (const { alert } of alerts) for (const fn of this.listeners.alert) fn(alert);
+    this.outbox.send(alerts);
   }
 
-  private acked: number[] = [];
-  private ackFlush: NodeJS.Immediate | null = null;
-
-  /**
-   * Marks acknowledged alerts published, all acks of one event-loop turn in one transaction
-   * (an UPDATE per ack was a commit per alert). A crash before this re-sends them at start.
-   */
+  /** Marks the alerts acknowledged so far published (also at stop). */
   flushAcked(): void {
-    if (this.ackFlush) clearImmediate(this.ackFlush);
-    this.ackFlush = null;
-    const ids = this.acked;
-    this.acked = [];
-    if (ids.length && this.store.db.open)
-      this.store.transaction(() => ids.forEach((id) => this.store.markPublished(id)));
+    this.outbox.flushAcked();
   }
 
   /** Waits for every alert publish in flight (bounded by the caller). */
-  async drain(): Promise<void> {
-    await Promise.all([...this.inflight.values()]);
-    this.flushAcked();
+  drain(): Promise<void> {
+    return this.outbox.drain();
   }
 }
 

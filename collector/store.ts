@@ -8,7 +8,14 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../shared/errors.ts';
 import type { AlertMessage, MetricsMessage } from '../shared/schema/index.ts';
-import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
+import {
+  HISTORY_SCHEMA,
+  HistoryTables,
+  historyRow,
+  migrateHistory,
+  type HistoryPoint,
+  type HistoryRow,
+} from './history.ts';
 import { DEFAULT_CACHE_MB } from './config.ts';
 import {
   checkSeen,
@@ -21,36 +28,6 @@ import {
 import { LastMetrics } from './last-metrics.ts';
 import type { DeviceState, Silence } from './rules/types.ts';
 
-export interface HistoryPoint {
-  t: number;
-  /** the metrics message the point came from: audits and exactly-once checks */
-  boot: string;
-  seq: number;
-  band_value: number | null;
-  drift: number | null;
-  recon_mean: number | null;
-  measures: Record<string, number | null>;
-}
-
-/**
- * History rows are staged per slot of devices (each device always in the same one) and a
- * slot moves at a time (writer.ts): a move holds the event loop for its rows and for the
- * commit of the index leaves it dirties, one per device; a quarter of the devices per move
- * is a quarter of that stall, and each device's rows still wait a whole cycle.
- */
-export const HISTORY_SLOTS = 4;
-
-/** A device's staging slot: FNV-1a of fleet and device. */
-export function historySlot(fleet: string, device: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < fleet.length; i++) h = Math.imul(h ^ fleet.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0x2f, 0x01000193);
-  for (let i = 0; i < device.length; i++) h = Math.imul(h ^ device.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % HISTORY_SLOTS;
-}
-
-const stagedTable = (slot: number): string => `history_recent_${slot}`;
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices (
   fleet TEXT NOT NULL, device TEXT NOT NULL, state TEXT NOT NULL, last_metrics TEXT,
@@ -58,17 +35,7 @@ CREATE TABLE IF NOT EXISTS devices (
 CREATE TABLE IF NOT EXISTS seen (
   fleet TEXT NOT NULL, device TEXT NOT NULL, boot TEXT NOT NULL, hwm INTEGER NOT NULL,
   recent TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (fleet, device, boot));
-CREATE TABLE IF NOT EXISTS history (
-  fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
-  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL DEFAULT '',
-  seq INTEGER NOT NULL DEFAULT -1);
-CREATE INDEX IF NOT EXISTS history_device_t ON history (fleet, device, t);
-${Array.from(
-  { length: HISTORY_SLOTS },
-  (_, k) => `CREATE TABLE IF NOT EXISTS ${stagedTable(k)} (
-  fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
-  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL);`,
-).join('\n')}
+${HISTORY_SCHEMA}
 CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT, fleet TEXT NOT NULL, device TEXT NOT NULL, rule TEXT NOT NULL,
   state TEXT NOT NULL, payload TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0,
@@ -94,7 +61,7 @@ export function openDatabase(path: string, cacheMb = DEFAULT_CACHE_MB): Database
     if (check !== 'ok') throw Object.assign(new Error(String(check)), { code: 'SQLITE_CORRUPT' });
     db.exec('BEGIN IMMEDIATE; COMMIT');
     db.exec(SCHEMA);
-    migrate(db);
+    migrateHistory(db);
     return db;
   } catch (e) {
     db?.close();
@@ -109,17 +76,9 @@ export function openDatabase(path: string, cacheMb = DEFAULT_CACHE_MB): Database
   }
 }
 
-/** Columns added after the first release; files written before them get them on open. */
-function migrate(db: Database.Database): void {
-  const cols = new Set(
-    (db.prepare('PRAGMA table_info(history)').all() as { name: string }[]).map((c) => c.name),
-  );
-  if (!cols.has('boot')) db.exec("ALTER TABLE history ADD COLUMN boot TEXT NOT NULL DEFAULT ''");
-  if (!cols.has('seq')) db.exec('ALTER TABLE history ADD COLUMN seq INTEGER NOT NULL DEFAULT -1');
-}
-
 export class Store {
   private readonly s;
+  private readonly historyTables: HistoryTables;
   // built once: better-sqlite3 compiles BEGIN/COMMIT for each wrapper it creates
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   /**
@@ -131,6 +90,7 @@ export class Store {
     readonly origin = '',
   ) {
     this.tx = db.transaction((fn: () => unknown) => fn());
+    this.historyTables = new HistoryTables(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       saveDevice: p(`INSERT INTO devices (fleet, device, state, last_metrics) VALUES (?, ?, ?, ?)
@@ -156,29 +116,6 @@ export class Store {
         ON CONFLICT (fleet, device, boot) DO UPDATE SET hwm = excluded.hwm, recent = excluded.recent,
         updated_at = excluded.updated_at`),
       seen: p('SELECT fleet, device, boot, hwm, recent FROM seen'),
-      staged: Array.from({ length: HISTORY_SLOTS }, (_, k) => {
-        const table = stagedTable(k);
-        return {
-          one: p(`INSERT INTO ${table} ${HISTORY_COLUMNS} VALUES ${ROW}`),
-          chunk: p(
-            `INSERT INTO ${table} ${HISTORY_COLUMNS} VALUES ${Array(HISTORY_CHUNK).fill(ROW).join(', ')}`,
-          ),
-          move: p(`INSERT INTO history ${HISTORY_COLUMNS}
-            SELECT ${HISTORY_COLUMNS.slice(1, -1)} FROM ${table} ORDER BY fleet, device, rowid`),
-          clear: p(`DELETE FROM ${table}`),
-          seqs: p(`SELECT fleet, device, boot, seq FROM ${table} ORDER BY rowid`),
-          count: p(`SELECT COUNT(*) AS n FROM ${table}`),
-          // the newest `limit` of both tables; staged rows are the later inserts of equal t
-          read: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM (
-              SELECT * FROM (SELECT t, boot, seq, band_value, drift, recon_mean, measures,
-                0 AS staged, rowid AS r FROM history WHERE fleet = @fleet AND device = @device
-                ORDER BY t DESC, rowid DESC LIMIT @limit)
-              UNION ALL
-              SELECT t, boot, seq, band_value, drift, recon_mean, measures, 1 AS staged, rowid AS r
-                FROM ${table} WHERE fleet = @fleet AND device = @device)
-            ORDER BY t DESC, staged DESC, r DESC LIMIT @limit`),
-        };
-      }),
       insertAlert: p(
         'INSERT INTO alerts (fleet, device, rule, state, payload, origin) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -256,9 +193,7 @@ export class Store {
     }
     const folded = new Map<string, { fleet: string; device: string; boot: string }>();
     // the order of the folded seqs does not matter: a mark is a set within the window of its hwm
-    const staged = this.s.staged.flatMap(
-      (st) => st.seqs.all() as { fleet: string; device: string; boot: string; seq: number }[],
-    );
+    const staged = this.historyTables.stagedSeqs();
     for (const r of staged) {
       const k = seenKey(r.fleet, r.device, r.boot);
       const mark = out.get(k);
@@ -279,67 +214,27 @@ export class Store {
   }
 
   addHistory(m: MetricsMessage): void {
-    this.addHistoryRows([historyRow(m)]);
+    this.historyTables.add([historyRow(m)]);
   }
 
-  /**
-   * Stages history rows, HISTORY_CHUNK per statement (one statement per row costs more).
-   * They land in their device's history_recent_<slot>, a table with no index, so an insert
-   * appends to its last page; moveRecentHistory() later inserts them into the indexed table
-   * grouped by device. Returns how many rows went to each slot.
-   * Inserted straight into the (fleet, device, t) index, a batch of messages from 1,000
-   * devices dirtied one index leaf per device, and every commit wrote each of those 4 KiB
-   * pages to the WAL: a third of the collector's time per message at 10,000 msg/s. Grouped by
-   * device and moved every second, the rows of one device share their leaf's write; within a
-   * device they keep their arrival order (rowid), which audits of delivery order rely on.
-   */
+  /** Stages rows (history.ts); returns how many went to each slot. */
   addHistoryRows(rows: readonly HistoryRow[]): number[] {
-    const bySlot: HistoryRow[][] = Array.from({ length: HISTORY_SLOTS }, () => []);
-    for (const row of rows) bySlot[historySlot(row[0], row[1])]!.push(row);
-    for (let k = 0; k < HISTORY_SLOTS; k++) {
-      const slotRows = bySlot[k]!;
-      const st = this.s.staged[k]!;
-      let i = 0;
-      for (; i + HISTORY_CHUNK <= slotRows.length; i += HISTORY_CHUNK) {
-        const args: HistoryRow[number][] = [];
-        for (let j = i; j < i + HISTORY_CHUNK; j++) for (const v of slotRows[j]!) args.push(v);
-        st.chunk.run(args);
-      }
-      for (; i < slotRows.length; i++) st.one.run(slotRows[i]!);
-    }
-    return bySlot.map((r) => r.length);
+    return this.historyTables.add(rows);
   }
 
-  /**
-   * Moves a slot's staged rows (all slots: none given) into the indexed history; call inside
-   * a transaction. Returns how many. Only writer.ts calls it, after writing the dedupe marks
-   * of the devices whose rows it moves.
-   */
+  /** Moves a slot's staged rows (none given: all) into the indexed history, inside a transaction. */
   moveRecentHistory(slot?: number): number {
-    let n = 0;
-    for (let k = 0; k < HISTORY_SLOTS; k++) {
-      if (slot !== undefined && k !== slot) continue;
-      const st = this.s.staged[k]!;
-      const moved = st.move.run().changes;
-      if (moved > 0) st.clear.run();
-      n += moved;
-    }
-    return n;
+    return this.historyTables.move(slot);
   }
 
   /** Rows staged and not yet moved, over every slot. */
   stagedRows(): number {
-    return this.s.staged.reduce((n, st) => n + (st.count.get() as { n: number }).n, 0);
+    return this.historyTables.staged();
   }
 
+  /** A device's newest `limit` points, oldest first. */
   history(fleet: string, device: string, limit: number): HistoryPoint[] {
-    const read = this.s.staged[historySlot(fleet, device)]!.read;
-    const rows = read.all({ fleet, device, limit }) as (Omit<HistoryPoint, 'measures'> & {
-      measures: string;
-    })[];
-    return rows
-      .reverse()
-      .map((r) => ({ ...r, measures: JSON.parse(r.measures) as Record<string, number | null> }));
+    return this.historyTables.read(fleet, device, limit);
   }
 
   /** Inserts an alert into the outbox; returns its id. */
@@ -424,47 +319,9 @@ export class Store {
   }
 }
 
-const HISTORY_CHUNK = 32;
-const HISTORY_COLUMNS = '(fleet, device, t, band_value, drift, recon_mean, measures, boot, seq)';
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const NULL_MEASURES = JSON.stringify(Object.fromEntries(SCALAR_MEASURES.map((k) => [k, null])));
-
 /** A stored device state; rows written before the forecast was derived on read carry one: dropped. */
 function parseState(text: string): DeviceState {
   const state = JSON.parse(text) as DeviceState & { forecast?: unknown };
   delete state.forecast;
   return state;
-}
-
-/** One history row's parameters, in the order of the INSERT's columns. */
-export type HistoryRow = [
-  fleet: string,
-  device: string,
-  t: number,
-  band_value: number | null,
-  drift: number | null,
-  recon_mean: number | null,
-  measures: string,
-  boot: string,
-  seq: number,
-];
-
-export function historyRow(m: MetricsMessage): HistoryRow {
-  let measures = NULL_MEASURES;
-  if (m.measures) {
-    const o: Record<string, number | null> = {};
-    for (const k of SCALAR_MEASURES) o[k] = scalarMeasure(m.measures, k);
-    measures = JSON.stringify(o);
-  }
-  return [
-    m.fleet,
-    m.device,
-    m.window_end,
-    m.band_value,
-    m.drift,
-    m.recon?.mean ?? null,
-    measures,
-    m.boot,
-    m.seq,
-  ];
 }

@@ -8,7 +8,7 @@
 //     the staged rows carry (boot, seq), and a restart folds them back into the marks;
 //   - history rows are staged at the end of the transaction, several per statement, into an
 //     unindexed table per slot of devices, and each slot moved into the indexed history in
-//     turn, each device about once a second (store.ts, addHistoryRows): durable with their
+//     turn, each device about once a second (history.ts): durable with their
 //     message, without one index leaf write per device per commit.
 // Everything a restart needs to neither lose nor repeat a notification (rule state, what was
 // notified, dedupe marks, outbox rows) still commits with the message. What a crash can lose
@@ -17,7 +17,8 @@ import type { MetricsMessage } from '../shared/schema/index.ts';
 import type { DeviceState, Rule, RuleState } from './rules/types.ts';
 import type { LastMetrics } from './last-metrics.ts';
 import type { SeenMark } from './dedupe.ts';
-import { HISTORY_SLOTS, historyRow, historySlot, type HistoryRow, type Store } from './store.ts';
+import { HISTORY_SLOTS, historyRow, historySlot, type HistoryRow } from './history.ts';
+import type { Store } from './store.ts';
 
 export interface DeviceEntry {
   state: DeviceState;

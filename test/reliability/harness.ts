@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { HISTORY_SLOTS } from '../../collector/store.ts';
+import { HISTORY_SLOTS } from '../../collector/history.ts';
 import { decodeAlert, type AlertMessage } from '../../shared/schema/index.ts';
 import { freePort, hasCommand, waitFor } from '../support/brokers.ts';
 import { REPO, SKAB_MODEL, sleep } from '../agent/harness.ts';
