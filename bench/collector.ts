@@ -6,8 +6,7 @@
 // and prints the ratios against the targets (ingest ≥ 80 % of the ceiling; p99 ≤ 250 ms at
 // 10,000 msg/s). The load comes from a worker thread; brokers and collector are real.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -16,8 +15,9 @@ import pino from 'pino';
 import { parseConfig } from '../collector/config.ts';
 import { startCollector } from '../collector/factories.ts';
 import { startEmbeddedBroker } from '../collector/mqtt.ts';
+import { freePort } from '../demo/ports.ts';
+import { measured, RateMeter, type CpuShare } from './cpu-share.ts';
 import {
-  threadCpuSeconds,
   type Expect,
   type LoadOptions,
   type LoadResult,
@@ -33,29 +33,6 @@ export interface CollectorBenchOptions {
 }
 
 export const TARGETS = { ingest_ratio_min: 0.8, p99_ms_max: 250, rate: 10_000 };
-
-/** Cores used during a phase (CPU seconds / wall seconds); null where /proc is missing. */
-export interface CpuShare {
-  /** the bench's main thread: the subscriber (no-op or collector), and Aedes when embedded */
-  main: number | null;
-  /**
-   * share of the phase the main thread was ready to run but waited for a core (Linux
-   * schedstat): how much the other threads and processes held it back
-   */
-  main_waiting: number | null;
-  /**
-   * the bench process's threads other than main and the load generator: mostly V8's
-   * parallel and concurrent GC helpers, which work for the main thread's allocations
-   */
-  helpers: number | null;
-  load: number | null;
-  mosquitto: number | null;
-  /**
-   * main-thread CPU µs per message the subscriber took: unlike the rates, this does not
-   * depend on how much of the shared cores the other processes on the machine left us
-   */
-  main_us_per_msg: number | null;
-}
 
 export interface BrokerReport {
   broker: string;
@@ -161,107 +138,10 @@ function load(
   });
 }
 
-/** CPU seconds of a process (utime + stime of all its threads), or null. */
-function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** Seconds the calling thread has waited on a run queue (Linux schedstat), or null. */
-function threadWaitSeconds(): number | null {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e9;
-  } catch {
-    return null;
-  }
-}
-
-/** Measures the cores each party used while `phase` ran. */
-async function measured<T extends LoadResult>(
-  mosquittoPid: number | undefined,
-  phase: () => Promise<T>,
-  messages: () => number,
-): Promise<{ r: T; cpu: CpuShare }> {
-  const t0 = performance.now();
-  const w0 = threadWaitSeconds();
-  const p0 = process.cpuUsage();
-  const m0 = threadCpuSeconds();
-  const q0 = processCpuSeconds(mosquittoPid);
-  const r = await phase();
-  const s = (performance.now() - t0) / 1000;
-  const m1 = threadCpuSeconds();
-  const q1 = processCpuSeconds(mosquittoPid);
-  const w1 = threadWaitSeconds();
-  const p1 = process.cpuUsage(p0);
-  const processS = (p1.user + p1.system) / 1e6;
-  const share = (a: number | null, b: number | null) =>
-    a === null || b === null ? null : Number(((b - a) / s).toFixed(2));
-  return {
-    r,
-    cpu: {
-      main: share(m0, m1),
-      main_waiting: share(w0, w1),
-      helpers:
-        m0 === null || m1 === null || r.cpuS === null
-          ? null
-          : Number(Math.max(0, (processS - (m1 - m0) - r.cpuS) / s).toFixed(2)),
-      main_us_per_msg:
-        m0 === null || m1 === null || messages() === 0
-          ? null
-          : Math.round(((m1 - m0) * 1e6) / messages()),
-      load: r.cpuS === null ? null : Number((r.cpuS / s).toFixed(2)),
-      mosquitto: share(q0, q1),
-    },
-  };
-}
-
-/** Counts events; the rate is over the span from the first to the last one. */
-class RateMeter {
-  n = 0;
-  /** events in the first hit: they arrived before the span starts */
-  n0 = 0;
-  first = 0;
-  last = 0;
-  hit(k = 1): void {
-    const t = performance.now();
-    if (this.n === 0) {
-      this.first = t;
-      this.n0 = k;
-    }
-    this.n += k;
-    this.last = t;
-  }
-  rate(): number {
-    return this.last > this.first ? ((this.n - this.n0) * 1000) / (this.last - this.first) : 0;
-  }
-  /** resolves once nothing arrived for `quietMs` */
-  async settle(quietMs = 500): Promise<void> {
-    let seen = -1;
-    while (seen !== this.n) {
-      seen = this.n;
-      await new Promise((r) => setTimeout(r, quietMs));
-    }
-  }
-}
-
 function percentile(xs: number[], p: number): number {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function startMosquitto(
