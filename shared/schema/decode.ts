@@ -29,6 +29,41 @@ export function zodIssues(error: z.ZodError): { path: string; message: string }[
   return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
 }
 
+export type JsonObjectParsed =
+  | { ok: true; data: Record<string, unknown> }
+  | { ok: false; kind: 'too-large' | 'not-json' | 'not-object'; message: string };
+
+/**
+ * The first steps of decoding any untrusted JSON payload (metrics, status, sensor samples):
+ * the size limit before anything is parsed, the parse, and an object at the top.
+ */
+export function parseJsonObject(payload: Uint8Array | string, maxBytes: number): JsonObjectParsed {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  if (size > maxBytes) {
+    return {
+      ok: false,
+      kind: 'too-large',
+      message: `payload of ${size} bytes exceeds the limit of ${maxBytes} bytes`,
+    };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(
+      typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'),
+    );
+  } catch (e) {
+    return {
+      ok: false,
+      kind: 'not-json',
+      message: `not valid JSON: ${oneLine((e as Error).message)}`,
+    };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { ok: false, kind: 'not-object', message: 'payload must be a JSON object' };
+  }
+  return { ok: true, data: data as Record<string, unknown> };
+}
+
 /**
  * Decodes `payload` against `schema`, whose top-level `schema` and `version` literals
  * are checked first so a message of another kind or version gets a precise reason.
@@ -44,22 +79,15 @@ export function decodePayload<S extends z.ZodType>(
    */
   fast?: (data: unknown) => boolean,
 ): Decoded<z.infer<S>> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  if (size > maxBytes) {
-    return fail('too-large', `payload of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(
-      typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'),
+  const parsed = parseJsonObject(payload, options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+  if (!parsed.ok) {
+    if (parsed.kind === 'not-object') return fail('invalid', parsed.message);
+    return fail(
+      parsed.kind,
+      parsed.kind === 'not-json' ? `payload is ${parsed.message}` : parsed.message,
     );
-  } catch (e) {
-    return fail('not-json', `payload is not valid JSON: ${oneLine((e as Error).message)}`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return fail('invalid', 'payload must be a JSON object');
-  }
+  const data = parsed.data;
   const head = data as { schema?: unknown; version?: unknown };
   if (head.schema !== expected.name) {
     return fail('wrong-schema', `schema is ${describe(head.schema)}, expected "${expected.name}"`);
@@ -71,9 +99,9 @@ export function decodePayload<S extends z.ZodType>(
     );
   }
   if (fast?.(data)) return { ok: true, value: data as z.infer<S> };
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issues = zodIssues(parsed.error);
+  const checked = schema.safeParse(data);
+  if (!checked.success) {
+    const issues = zodIssues(checked.error);
     const first = issues[0];
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     return {
@@ -81,7 +109,7 @@ export function decodePayload<S extends z.ZodType>(
       error: { kind: 'invalid', message: `${first?.path}: ${first?.message}${more}`, issues },
     };
   }
-  return { ok: true, value: parsed.data };
+  return { ok: true, value: checked.data };
 }
 
 /**

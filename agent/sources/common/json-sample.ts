@@ -2,6 +2,7 @@
 //   { "t"?: epoch ms, "values": { "<channel>": number | null } | (number | null)[] }
 // Untrusted input: the decoder is total (every input gives a typed result, nothing throws),
 // so a bad message costs a counter, never the agent.
+import { parseJsonObject } from '../../../shared/schema/decode.ts';
 import type { Sample } from '../types.ts';
 
 export type SampleDecodeErrorKind =
@@ -45,23 +46,12 @@ export function decodeJsonSample(
 }
 
 function decode(payload: string | Uint8Array, options: SampleDecodeOptions): SampleDecoded {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_SAMPLE_BYTES;
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  if (size > maxBytes) {
-    return fail('too-large', `payload of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
+  const parsed = parseJsonObject(payload, options.maxBytes ?? DEFAULT_MAX_SAMPLE_BYTES);
+  if (!parsed.ok) {
+    const objectWanted = 'payload must be a JSON object with "values"';
+    return fail(parsed.kind, parsed.kind === 'not-object' ? objectWanted : parsed.message);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(
-      typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'),
-    );
-  } catch (e) {
-    return fail('not-json', `not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return fail('not-object', 'payload must be a JSON object with "values"');
-  }
-  const body = data as Record<string, unknown>;
+  const body = parsed.data;
   let t = options.now;
   if (Object.hasOwn(body, 't')) {
     // JSON.parse turns 1e999 into Infinity: finite is checked, not just the type.

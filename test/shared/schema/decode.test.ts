@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseJsonObject } from '../../../shared/schema/decode.ts';
 import { decodeMetrics, decodeStatus } from '../../../shared/schema/index.ts';
 import { validMetrics, validStatus } from './fixtures.ts';
 
@@ -114,5 +115,37 @@ describe('decodeStatus', () => {
     );
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) expect(decoded.error.message).toMatch(/^model.sha256:/);
+  });
+});
+
+describe('parseJsonObject', () => {
+  it.each([
+    { name: 'an object', payload: '{"a":1}', max: 100, kind: null, message: null },
+    {
+      name: 'bytes, not characters, against the limit',
+      payload: '{"a":"éé"}',
+      max: 11,
+      kind: 'too-large',
+      message: /payload of 12 bytes exceeds the limit of 11 bytes/,
+    },
+    {
+      name: 'broken JSON, the parser error on one line',
+      payload: '{"a":\n',
+      max: 100,
+      kind: 'not-json',
+      message: /^not valid JSON: [^\n]+$/,
+    },
+    { name: 'an array', payload: '[1]', max: 100, kind: 'not-object', message: /JSON object/ },
+    { name: 'a scalar', payload: '3', max: 100, kind: 'not-object', message: /JSON object/ },
+    { name: 'null', payload: 'null', max: 100, kind: 'not-object', message: /JSON object/ },
+  ])('$name', ({ payload, max, kind, message }) => {
+    for (const p of [payload, Buffer.from(payload)]) {
+      const r = parseJsonObject(p, max);
+      if (kind === null) expect(r).toEqual({ ok: true, data: JSON.parse(payload) });
+      else {
+        expect(r).toMatchObject({ ok: false, kind });
+        if (!r.ok) expect(r.message).toMatch(message!);
+      }
+    }
   });
 });
