@@ -38,7 +38,14 @@ export type JsonObjectParsed =
  * the size limit before anything is parsed, the parse, and an object at the top.
  */
 export function parseJsonObject(payload: Uint8Array | string, maxBytes: number): JsonObjectParsed {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  // Infinity: the caller checked the bytes before decoding them to text (the collector), and
+  // counting a string's UTF-8 bytes is a scan of it (~0.7 µs for a 1.5 KB metrics message)
+  const size =
+    maxBytes === Infinity
+      ? 0
+      : typeof payload === 'string'
+        ? Buffer.byteLength(payload)
+        : payload.byteLength;
   if (size > maxBytes) {
     return {
       ok: false,

@@ -121,6 +121,7 @@ describe('decodeStatus', () => {
 describe('parseJsonObject', () => {
   it.each([
     { name: 'an object', payload: '{"a":1}', max: 100, kind: null, message: null },
+    { name: 'no limit', payload: '{"a":"é"}', max: Infinity, kind: null, message: null },
     {
       name: 'bytes, not characters, against the limit',
       payload: '{"a":"éé"}',
