@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createAgent } from '../agent/agent.ts';
@@ -247,8 +248,6 @@ export async function throughput(seconds: number): Promise<AgentBenchReport['thr
     target: 0.8,
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** VmRSS / VmHWM (kB) and utime + stime (clock ticks) of a live process, from /proc. */
 function procSample(pid: number): { rssKb: number; hwmKb: number; cpuTicks: number } | null {

@@ -16,7 +16,7 @@ import { parseConfig } from '../collector/config.ts';
 import { startCollector } from '../collector/factories.ts';
 import { startEmbeddedBroker } from '../collector/mqtt.ts';
 import { freePort } from '../demo/ports.ts';
-import { measured, RateMeter, type CpuShare } from './cpu-share.ts';
+import { measured, type CpuShare } from './cpu-share.ts';
 import {
   type Expect,
   type LoadOptions,
@@ -136,6 +136,35 @@ function load(
     });
     w.once('error', reject);
   });
+}
+
+/** Counts events; the rate is over the span from the first to the last one. */
+class RateMeter {
+  n = 0;
+  /** events in the first hit: they arrived before the span starts */
+  n0 = 0;
+  first = 0;
+  last = 0;
+  hit(k = 1): void {
+    const t = performance.now();
+    if (this.n === 0) {
+      this.first = t;
+      this.n0 = k;
+    }
+    this.n += k;
+    this.last = t;
+  }
+  rate(): number {
+    return this.last > this.first ? ((this.n - this.n0) * 1000) / (this.last - this.first) : 0;
+  }
+  /** resolves once nothing arrived for `quietMs` */
+  async settle(quietMs = 500): Promise<void> {
+    let seen = -1;
+    while (seen !== this.n) {
+      seen = this.n;
+      await new Promise((r) => setTimeout(r, quietMs));
+    }
+  }
 }
 
 function percentile(xs: number[], p: number): number {

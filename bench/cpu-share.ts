@@ -87,32 +87,3 @@ export async function measured<T extends LoadResult>(
     },
   };
 }
-
-/** Counts events; the rate is over the span from the first to the last one. */
-export class RateMeter {
-  n = 0;
-  /** events in the first hit: they arrived before the span starts */
-  n0 = 0;
-  first = 0;
-  last = 0;
-  hit(k = 1): void {
-    const t = performance.now();
-    if (this.n === 0) {
-      this.first = t;
-      this.n0 = k;
-    }
-    this.n += k;
-    this.last = t;
-  }
-  rate(): number {
-    return this.last > this.first ? ((this.n - this.n0) * 1000) / (this.last - this.first) : 0;
-  }
-  /** resolves once nothing arrived for `quietMs` */
-  async settle(quietMs = 500): Promise<void> {
-    let seen = -1;
-    while (seen !== this.n) {
-      seen = this.n;
-      await new Promise((r) => setTimeout(r, quietMs));
-    }
-  }
-}

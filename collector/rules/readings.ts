@@ -125,7 +125,14 @@ class ThresholdReading implements Reading {
     private readonly fire: number,
   ) {}
 
+  private text: string | undefined;
+
+  /** formatted once: a transition and the rule state that tracks it both read it */
   get reason(): string {
+    return (this.text ??= this.format());
+  }
+
+  private format(): string {
     const { rule, fire, value: v } = this;
     const above = rule.op === 'above';
     const edge =
