@@ -16,7 +16,10 @@ import type { SkabBenchConfig } from './config.ts';
 export interface DetectorInfo {
   name: string;
   description: string;
-  /** product rows: the rules whose firing makes a row an alarm (null: every rule) */
+  /**
+   * the rules whose firing makes a row an alarm: null = every validated rule (the product),
+   * [] = none (a bench-side baseline)
+   */
   rules: readonly string[] | null;
 }
 
@@ -25,7 +28,7 @@ export const DETECTORS: readonly DetectorInfo[] = [
   {
     name: 'redband',
     description:
-      'THE PRODUCT: agent (shipped skab-pump.yaml) → collector rules (defaults); alarm = any rule firing',
+      'THE PRODUCT: agent (the device config) → collector rules; alarm = any validated rule firing',
     rules: null,
   },
   {
@@ -53,7 +56,7 @@ export const DETECTORS: readonly DetectorInfo[] = [
   {
     name: 't2-raw',
     description:
-      'baseline (bench-side): Hotelling T² per row on every raw channel, default drift-rule lifecycle',
+      'baseline (bench-side): Hotelling T² per row on every raw channel standardized by its fit rows, default drift-rule lifecycle',
     rules: [],
   },
 ];
@@ -135,8 +138,25 @@ export interface BaselineRun {
 }
 
 /**
- * t2-raw: per-row Hotelling T² (MeanShiftDetector with a 1-sample mean) of every raw channel
- * against rows [0, fitRows); threshold calibrated on rows [fitRows, warmupRows); judged by
+ * Each channel as z-scores of its rows [0, fitRows). T² itself does not care about units, but
+ * the detector's ridge is relative to the mean variance: in raw units that is set by the
+ * channel with the largest variance (SKAB: Voltage) and swamps the small ones (the
+ * accelerometers). A channel constant over the fit rows keeps σ = 1 (its ridge then decides).
+ */
+export function standardizeByFit(rows: readonly Float64Array[], fitRows: number): Float64Array[] {
+  const k = rows[0]?.length ?? 0;
+  const n = Math.min(fitRows, rows.length);
+  const mu = new Float64Array(k);
+  const sd = new Float64Array(k);
+  for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) mu[j]! += rows[r]![j]! / n;
+  for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) sd[j]! += (rows[r]![j]! - mu[j]!) ** 2;
+  for (let j = 0; j < k; j++) sd[j] = n > 1 && sd[j]! > 0 ? Math.sqrt(sd[j]! / (n - 1)) : 1;
+  return rows.map((row) => row.map((v, j) => (v - mu[j]!) / sd[j]!));
+}
+
+/**
+ * t2-raw: per-row Hotelling T² (MeanShiftDetector with a 1-sample mean) of every raw channel,
+ * standardized by rows [0, fitRows), against those rows; threshold calibrated on rows [fitRows, warmupRows); judged by
  * the collector's default `drift` rule with that number as threshold (clear at 80 % of it).
  */
 export function t2RawBaseline(
@@ -148,7 +168,7 @@ export function t2RawBaseline(
   const det = new MeanShiftDetector({ k, window: 1, fitSamples: split.fitRows });
   const readings: MetricsMessage[] = [];
   const calibration: number[] = [];
-  f.rows.forEach((row, i) => {
+  standardizeByFit(f.rows, split.fitRows).forEach((row, i) => {
     const v = det.push(row);
     if (v === null) return;
     if (i < split.warmupRows) calibration.push(v);

@@ -1,33 +1,38 @@
 // `redband bench skab`: the benchmark's protocol over a SKAB-like folder, scored on what the
-// product does. Per file: the agent (the shipped device config, in-process, --replay FILE
-// --speed max, stdout sink in memory) fits its baselines, band and limits on the file's
-// first 400 rows — the config must make its warm-up exactly those rows — and publishes its
-// messages; they go unchanged through the collector's rule engine with the collector's
-// default rules; every later row is scored by the alert state in force at its time.
+// product does. Per file: the agent (the device config, in-process, --replay FILE --speed
+// max, stdout sink in memory) fits its baselines, band and limits on the file's first 400
+// rows — the config must make its warm-up exactly those rows — and publishes its messages;
+// they go unchanged through the collector's rule engine; every later row is scored by the
+// alert state in force at its time. With --tune, the knobs of knobs.ts are chosen on the
+// tune files first and the score files are judged with that choice only.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UserError } from '../../shared/errors.ts';
-import { parseConfig, readConfigFile } from '../../collector/config.ts';
-import type { MetricsMessage } from '../../shared/schema/metrics.ts';
+import { readConfigFile } from '../../collector/config.ts';
 import { SKAB_BENCH_CONFIG, type SkabBenchConfig } from './config.ts';
-import { discoverDataset, readLabels } from './dataset.ts';
-import { alarmsFromRules, anyOf, DETECTORS, t2RawBaseline } from './detectors.ts';
-import { readThroughSource, replayThroughAgent, type WarmupRows } from './replay.ts';
+import { discoverDataset } from './dataset.ts';
+import { healthyFar, type HealthyFar } from './healthy.ts';
+import { KnobApplier } from './knob-settings.ts';
+import { KNOBS, type Knob } from './knobs.ts';
+import type { WarmupRows } from './replay.ts';
 import {
-  addConfusion,
-  confusion,
-  emptyConfusion,
-  episodeOutcomes,
-  falseAlertStarts,
-  healthyHours,
-  rates,
-  type Confusion,
-  type EpisodeOutcome,
-  type Rates,
-} from './score.ts';
+  rulesThatFired,
+  runFiles,
+  scoreRuns,
+  type DetectorResult,
+  type FileResult,
+} from './runs.ts';
+import { tuneKnobs, type Tuning } from './tune.ts';
+
+export type { DetectorResult, FileResult } from './runs.ts';
 
 export interface SkabBenchOptions {
   dir: string;
-  /** subfolders to score (default: all) */
-  subsets?: string[];
+  /** subfolders to score (default: all labelled ones, less the tune subfolders) */
+  score?: string[];
+  /** subfolders to choose the knobs on; none: the shipped knobs, in-sample */
+  tune?: string[];
   /** the agent's device config (default: the shipped firmware-configs/skab-pump.yaml) */
   agentConfig?: string;
   /** a mae/v1 model instead of the config's model.path (as the agent's --model) */
@@ -37,36 +42,25 @@ export interface SkabBenchOptions {
    * defaults; the report then says the rules are not the collector's defaults
    */
   collectorConfig?: string;
+  /** the long-horizon healthy run (default on) */
+  healthy?: boolean;
+  /** the knob table (default: knobs.ts) */
+  knobs?: readonly Knob[];
   config?: SkabBenchConfig;
   progress?: (line: string) => void;
 }
 
-export interface FileResult extends Confusion, Rates {
-  file: string;
-  rows: number;
-  episodes: EpisodeOutcome[];
-  false_alerts: number;
-  /** hours of healthy scored data */
-  healthy_h: number;
-  /** what the alarms were judged against: the agent's limits and band, or the baseline's threshold */
-  thresholds: Record<string, number>;
-}
-
-export interface DetectorResult extends Confusion, Rates {
-  detector: string;
-  description: string;
-  /** mean detection delay over detected episodes, seconds; null if none was detected */
-  delay_s: number | null;
-  missed: number;
-  episodes: number;
-  /** mean time for the alarm to clear after an episode ended (cleared ones only), seconds */
-  clear_s: number | null;
-  alerts_per_healthy_hour: number | null;
-  files: FileResult[];
+export interface Protocol {
+  mode: 'cross-fit' | 'in-sample';
+  tune: string[] | null;
+  score: string[];
+  /** what is held out and what is not, in words */
+  statement: string;
 }
 
 export interface SkabBenchReport {
   dataset: string;
+  protocol: Protocol;
   agent: {
     config: string;
     model: string;
@@ -78,7 +72,10 @@ export interface SkabBenchReport {
   /** 'defaults' or the collector config file the rules came from */
   rules: string;
   config: SkabBenchConfig;
-  /** the headline detector: `redband`, the product */
+  tuning: Tuning | null;
+  /** the rules in the product row: those that fired on a tuning file (in-sample: a scored one) */
+  validated: string[];
+  /** the headline detector: `redband`, the product (validated rules only) */
   detector: string;
   f1: number | null;
   far: number | null;
@@ -87,139 +84,130 @@ export interface SkabBenchReport {
   alerts_per_healthy_hour: number | null;
   files: FileResult[];
   detectors: DetectorResult[];
+  /** null when off, or when no unlabelled file is long enough for one piece */
+  healthy_far: HealthyFar | null;
 }
 
-const mean = (v: number[]): number | null =>
-  v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+const subsetsOf = (names: readonly string[]): string[] => [
+  ...new Set(names.map((n) => n.split('/')[0]!)),
+];
 
-/** The agent's limits and band as the first live message published them. */
-function agentThresholds(messages: readonly MetricsMessage[]): Record<string, number> {
-  const live = messages.find((m) => m.phase === 'live');
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(live?.limits ?? {})) if (typeof v === 'number') out[k] = v;
-  if (live?.band) {
-    out.band_low = live.band.low;
-    out.band_high = live.band.high;
+function protocolOf(tune: string[] | null, score: string[], cfg: SkabBenchConfig): Protocol {
+  const chosenOn = cfg.shippedChosenOn.join(' + ');
+  const overlap = score.filter((s) => (cfg.shippedChosenOn as readonly string[]).includes(s));
+  if (tune === null) {
+    return {
+      mode: 'in-sample',
+      tune,
+      score,
+      statement:
+        overlap.length > 0
+          ? `IN-SAMPLE: the shipped knobs were chosen on ${chosenOn}, i.e. on ${overlap.join(', ')} scored here; rules are validated on the scored files. Not a held-out estimate.`
+          : `the shipped knobs were chosen on ${chosenOn}, not on the scored files; rules are validated on the scored files.`,
+    };
   }
-  return out;
+  return {
+    mode: 'cross-fit',
+    tune,
+    score,
+    statement: `CROSS-FIT: the table's knobs were chosen and the rules validated on ${tune.join(', ')} only, then ${score.join(', ')} scored with that choice: held out for those choices. Everything else in the config is as shipped, chosen on ${chosenOn}${overlap.length > 0 ? ` (which includes ${overlap.join(', ')})` : ''}.`,
+  };
+}
+
+function splitFolders(
+  dir: string,
+  o: SkabBenchOptions,
+): { tune: string[] | null; score: string[] } {
+  const tune = o.tune ?? null;
+  if (tune !== null && tune.length === 0) throw new UserError('--tune: no subfolder given');
+  const all = subsetsOf(discoverDataset(dir).experiments.map((f) => f.name));
+  const score = o.score ?? all.filter((s) => !(tune ?? []).includes(s));
+  const both = score.filter((s) => tune?.includes(s));
+  if (both.length > 0) {
+    throw new UserError(
+      `--tune and --score both name ${both.join(', ')}: a file is tuned or scored, not both`,
+    );
+  }
+  if (score.length === 0) throw new UserError(`${dir}: no labelled subfolder left to score`);
+  return { tune, score };
 }
 
 export async function runSkabBench(o: SkabBenchOptions): Promise<SkabBenchReport> {
   const cfg = o.config ?? SKAB_BENCH_CONFIG;
   const progress = o.progress ?? (() => {});
   const agentConfig = o.agentConfig ?? cfg.agentConfig;
-  const ds = discoverDataset(o.dir, o.subsets);
-  const collector = parseConfig(
-    o.collectorConfig ? readConfigFile(o.collectorConfig) : {},
-    o.collectorConfig ?? 'collector defaults',
-  );
-  const perDetector = new Map<string, FileResult[]>(DETECTORS.map((d) => [d.name, []]));
-  let agentInfo: SkabBenchReport['agent'] | null = null;
-  for (const [n, file] of ds.experiments.entries()) {
-    const labels = readLabels(file.path);
-    const raw = await readThroughSource(file.path, file.channels);
-    if (raw.times.length !== labels.length) {
-      throw new UserError(
-        `${file.name}: the source read ${raw.times.length} rows, the file has ${labels.length}`,
-      );
-    }
-    if (labels.length <= cfg.warmupRows) {
-      throw new UserError(
-        `${file.name}: ${labels.length} rows, need more than the ${cfg.warmupRows}-row warm-up`,
-      );
-    }
-    const run = await replayThroughAgent(agentConfig, file.path, {
-      device: `f${n}`,
+  const { tune, score } = splitFolders(o.dir, o);
+  const ds = discoverDataset(o.dir, score);
+  const tuneFiles = tune ? discoverDataset(o.dir, tune).experiments : null;
+  const tmp = mkdtempSync(join(tmpdir(), 'redband-skab-'));
+  try {
+    const applier = new KnobApplier({
+      agentConfig,
+      collectorRaw: o.collectorConfig ? readConfigFile(o.collectorConfig) : {},
+      replay: ds.experiments[0]!.path,
+      tmp,
       ...(o.model !== undefined ? { model: o.model } : {}),
     });
-    const w = run.warmup;
-    // The protocol: rows [0, 400) are the only rows that fit anything. The agent's warm-up
-    // windows must read exactly those; row 400 is then the first one a live snapshot sees.
-    if (w.warmupRows !== cfg.warmupRows) {
-      throw new UserError(
-        `${agentConfig}: the agent's warm-up reads rows 0–${w.warmupRows - 1} (T ${w.window} + (W ${w.warmupWindows} − 1) × hop ${w.hop}); SKAB's protocol needs exactly rows 0–${cfg.warmupRows - 1}`,
-        'config',
-      );
-    }
-    const messages = run.messages;
-    const live = messages.findIndex((m) => m.phase === 'live');
-    if (live < 0) throw new UserError(`${file.name}: the agent published no live snapshot`);
-    if (messages[live]!.window_end < raw.times[cfg.warmupRows - 1]!) {
-      throw new UserError(`${file.name}: a live snapshot before the end of the warm-up rows`);
-    }
-    const c = run.loaded.config;
-    agentInfo ??= {
-      config: agentConfig,
-      model: c.model.path,
-      warmup: w,
-      period_windows: c.publish.period_windows,
-      mean_window: c.detect.mean_window,
-      limit_margin: c.detect.limit_margin,
-    };
-    const ruleAlarms = alarmsFromRules(raw.times, messages, collector.rules, collector.forecast);
-    const limits = agentThresholds(messages);
-    const base = t2RawBaseline(
-      { times: raw.times, rows: raw.rows, template: messages[0]! },
-      { fitRows: w.fitRows, warmupRows: cfg.warmupRows },
+    const model = o.model !== undefined ? { model: o.model } : {};
+    const tuning = tuneFiles
+      ? await tuneKnobs(tuneFiles, o.knobs ?? KNOBS, { applier, cfg, progress, ...model })
+      : null;
+    const setting = tuning?.chosen.setting ?? {};
+    const chosenAgent = applier.agentConfigFor(setting);
+    const collector = applier.collectorFor(setting);
+    const runs = await runFiles(ds.experiments, {
+      agentConfig: chosenAgent,
       cfg,
+      progress: (n, run) =>
+        progress(
+          `[${n + 1}/${ds.experiments.length}] ${run.file.name}: ${run.agent.messages.length} messages`,
+        ),
+      ...model,
+    });
+    const validated = new Set(
+      tuning?.chosen.validated ?? rulesThatFired(runs, collector, cfg.warmupRows),
     );
-    for (const d of DETECTORS) {
-      const alarms =
-        d.name === 't2-raw' ? base.alarms : anyOf(ruleAlarms, d.rules, raw.times.length);
-      const cm = confusion(labels, alarms, cfg.warmupRows);
-      perDetector.get(d.name)!.push({
-        file: file.name,
-        rows: labels.length,
-        ...cm,
-        ...rates(cm),
-        episodes: episodeOutcomes(labels, alarms, raw.times, cfg.warmupRows),
-        false_alerts: falseAlertStarts(labels, alarms, cfg.warmupRows),
-        healthy_h: healthyHours(labels, raw.times, cfg.warmupRows),
-        thresholds: d.name === 't2-raw' ? { t2: base.threshold } : limits,
-      });
-    }
-    const head = perDetector.get(DETECTORS[0]!.name)!.at(-1)!;
-    progress(
-      `[${n + 1}/${ds.experiments.length}] ${file.name}: ${messages.length} messages; redband TP ${head.tp} FP ${head.fp} FN ${head.fn} TN ${head.tn}`,
-    );
+    const detectors = scoreRuns(runs, collector, validated, cfg);
+    const healthy =
+      o.healthy === false
+        ? null
+        : await healthyFar(ds.training, {
+            agentConfig: chosenAgent,
+            collector,
+            validated,
+            tmp,
+            cfg,
+            progress,
+            ...model,
+          });
+    const c = runs[0]!.agent.loaded.config;
+    const head = detectors[0]!;
+    return {
+      dataset: o.dir,
+      protocol: protocolOf(tune, score, cfg),
+      agent: {
+        config: agentConfig,
+        model: c.model.path,
+        warmup: runs[0]!.agent.warmup,
+        period_windows: c.publish.period_windows,
+        mean_window: c.detect.mean_window,
+        limit_margin: c.detect.limit_margin,
+      },
+      rules: o.collectorConfig ?? 'defaults',
+      config: cfg,
+      tuning,
+      validated: collector.rules.map((r) => r.name).filter((n) => validated.has(n)),
+      detector: head.detector,
+      f1: head.f1,
+      far: head.far,
+      mar: head.mar,
+      delay_s: head.delay_s,
+      alerts_per_healthy_hour: head.alerts_per_healthy_hour,
+      files: head.files,
+      detectors,
+      healthy_far: healthy,
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  const detectors = DETECTORS.map((d) =>
-    summarize(d.name, d.description, perDetector.get(d.name)!),
-  );
-  const head = detectors[0]!;
-  return {
-    dataset: o.dir,
-    agent: agentInfo!,
-    rules: o.collectorConfig ?? 'defaults',
-    config: cfg,
-    detector: head.detector,
-    f1: head.f1,
-    far: head.far,
-    mar: head.mar,
-    delay_s: head.delay_s,
-    alerts_per_healthy_hour: head.alerts_per_healthy_hour,
-    files: head.files,
-    detectors,
-  };
-}
-
-function summarize(name: string, description: string, files: FileResult[]): DetectorResult {
-  const total = files.reduce<Confusion>((a, f) => addConfusion(a, f), emptyConfusion());
-  const eps = files.flatMap((f) => f.episodes);
-  const delays = eps.flatMap((e) => (e.delay_s === null ? [] : [e.delay_s]));
-  const clears = eps.flatMap((e) => (e.clear_s === null ? [] : [e.clear_s]));
-  const healthyH = files.reduce((a, f) => a + f.healthy_h, 0);
-  const falseAlerts = files.reduce((a, f) => a + f.false_alerts, 0);
-  return {
-    detector: name,
-    description,
-    ...total,
-    ...rates(total),
-    delay_s: mean(delays),
-    missed: eps.length - delays.length,
-    episodes: eps.length,
-    clear_s: mean(clears),
-    alerts_per_healthy_hour: healthyH > 0 ? falseAlerts / healthyH : null,
-    files,
-  };
 }

@@ -134,3 +134,54 @@ export function healthyHours(
   for (let i = Math.max(0, from); i < labels.length; i++) if (labels[i] !== 1) healthy++;
   return (healthy * dt) / 3_600_000;
 }
+
+/** Healthy scored rows and their false alarms, before any labelled episode and after one ended. */
+export interface FpSplit {
+  fp_before: number;
+  healthy_before: number;
+  fp_after: number;
+  healthy_after: number;
+}
+
+export const emptyFpSplit = (): FpSplit => ({
+  fp_before: 0,
+  healthy_before: 0,
+  fp_after: 0,
+  healthy_after: 0,
+});
+
+/**
+ * Splits rows [from, n) that are healthy by whether an episode has already ended before them:
+ * an alarm that outlives its episode (the process not returning to its warm-up level) counts
+ * "after", one on a process that has not faulted yet "before".
+ */
+export function fpSplit(
+  labels: ArrayLike<number>,
+  alarms: ArrayLike<number>,
+  from: number,
+): FpSplit {
+  const s = emptyFpSplit();
+  let ended = false;
+  for (let i = 0; i < labels.length; i++) {
+    if (i > 0 && labels[i - 1] === 1 && labels[i] !== 1) ended = true;
+    if (i < from || labels[i] === 1) continue;
+    const fp = alarms[i] === 1 ? 1 : 0;
+    if (ended) {
+      s.fp_after += fp;
+      s.healthy_after++;
+    } else {
+      s.fp_before += fp;
+      s.healthy_before++;
+    }
+  }
+  return s;
+}
+
+export function addFpSplit(a: FpSplit, b: FpSplit): FpSplit {
+  return {
+    fp_before: a.fp_before + b.fp_before,
+    healthy_before: a.healthy_before + b.healthy_before,
+    fp_after: a.fp_after + b.fp_after,
+    healthy_after: a.healthy_after + b.healthy_after,
+  };
+}
