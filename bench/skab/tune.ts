@@ -37,12 +37,17 @@ export function gridOf(knobs: readonly ResolvedKnob[]): Setting[] {
   return out;
 }
 
-export function criterionText(t: SkabBenchConfig['tuning']): string {
+export interface Criterion {
+  maxFar: number;
+  f1Digits: number;
+}
+
+export function criterionText(t: Criterion): string {
   return `the best product F1 on the tune files among points with FAR ≤ ${t.maxFar} % there (none: the lowest FAR); F1 equal to ${t.f1Digits} decimals is a tie, won by the point with the fewest knobs off their shipped value, then the lower FAR`;
 }
 
 /** The point `criterionText` describes; among full ties, the first in grid order. */
-export function choosePoint(points: readonly GridPoint[], t: SkabBenchConfig['tuning']): GridPoint {
+export function choosePoint(points: readonly GridPoint[], t: Criterion): GridPoint {
   const f1 = (p: GridPoint): number => (p.f1 === null ? -1 : Number(p.f1.toFixed(t.f1Digits)));
   const far = (p: GridPoint): number => p.far ?? Number.POSITIVE_INFINITY;
   const off = (p: GridPoint): number => Object.keys(p.setting).length;
