@@ -9,6 +9,12 @@ import type { Logger } from 'pino';
 import { RunningCovariance } from '../shared/covariance/welford.ts';
 import type { CovarianceSnapshot } from '../shared/covariance/summary.ts';
 import { UserError } from '../shared/errors.ts';
+import {
+  DEFAULT_CLEAR_FRACTION,
+  DEFAULT_CLEAR_READINGS,
+  DEFAULT_CONFIRM,
+  type EpisodePolicy,
+} from '../shared/detect/episode.ts';
 import { VERSION } from '../shared/version.ts';
 import { crossCheck } from './config/cross-check.ts';
 import { ConfigError } from './config/errors.ts';
@@ -20,6 +26,7 @@ import { initialBand } from './pipeline/band.ts';
 import { PipelineCounters } from './pipeline/counters.ts';
 import { fitWindows } from './pipeline/limits.ts';
 import { readHealth } from './pipeline/health.ts';
+import { RebaselineControl } from './pipeline/operators/level-shift.ts';
 import type { Snapshot } from './pipeline/operators/summarize.ts';
 import { startPipeline, type RunningPipeline } from './pipeline/pipeline.ts';
 import { liveSketchMemory, Sketches } from './pipeline/sketches.ts';
@@ -56,6 +63,19 @@ export interface Agent {
   /** resolves when the agent has stopped (end of a finite source, or stop()) */
   readonly finished: Promise<void>;
   stop(): Promise<void>;
+  /** re-fits the level-shift baseline at the next window (an operator's command) */
+  rebaseline(reason: string): void;
+}
+
+/** The episode policy of the config: the counts of the collector's built-in rules. */
+export function episodePolicy(r: AgentConfig['detect']['rebaseline']): EpisodePolicy {
+  return {
+    confirm: DEFAULT_CONFIRM,
+    clearReadings: DEFAULT_CLEAR_READINGS,
+    settleFraction: r.settle_fraction,
+    clearFraction: DEFAULT_CLEAR_FRACTION,
+    rebaselineAfterMs: r.mode === 'auto' ? r.after_s * 1000 : null,
+  };
 }
 
 /** Errors logged per stage before only counting them, so a persistent fault cannot flood the log. */
@@ -126,6 +146,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
   const model = session.model;
   const watch = (config.detect.channels ?? model.channels).map((ch) => model.channels.indexOf(ch));
   const numbering = new MetricsNumbering(identity);
+  const rebaselineControl = new RebaselineControl();
   let pipeline: RunningPipeline | null = null;
   const publish: Stage<Snapshot, unknown> = {
     name: 'publish',
@@ -163,6 +184,10 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     source,
     finished,
     stop,
+    rebaseline: (reason) => {
+      log.info({ reason }, 'level-shift re-baseline requested');
+      rebaselineControl.request(reason);
+    },
     async start() {
       const online = statusMessage(identity, statusInfo, 'online', clock());
       await sink.start(online);
@@ -181,6 +206,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
           fit,
           settle: liveSketchMemory(config.sketch),
           limitMargin: config.detect.limit_margin,
+          limitFloors: { drift_mean: config.detect.limit_floor },
           band,
           bandMeasure: config.band_measure,
           bandFloor: config.band_floor,
@@ -188,7 +214,19 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
             ? { onBaselineFrozen: (b) => saveBaseline(config.baseline.save!, b, log) }
             : {}),
         },
-        levelShift: { watch, meanWindow: config.detect.mean_window, fitWindows: fit },
+        levelShift: {
+          watch,
+          watchNames: watch.map((i) => model.channels[i]!),
+          meanWindow: config.detect.mean_window,
+          fitWindows: fit,
+          warmupWindows: warmup,
+          limitMargin: config.detect.limit_margin,
+          limitFloor: config.detect.limit_floor,
+          adaptWindow: config.detect.adapt_window,
+          episodes: episodePolicy(config.detect.rebaseline),
+          readEvery: config.publish.period_windows,
+          control: rebaselineControl,
+        },
         counters,
         registry,
         publish,

@@ -1,5 +1,6 @@
 // Collector configuration: optional YAML → strict zod schema (unknown keys are errors) →
 // cross-checks. Every error names its path. The defaults alone are a working collector.
+import { DEFAULT_CLEAR_READINGS, DEFAULT_CONFIRM } from '../shared/detect/episode.ts';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
@@ -67,8 +68,8 @@ const lifecycle = { clear_for_ms: 0, keep_firing_for_ms: 0, resend_interval_ms: 
  * One odd reading therefore neither raises nor resolves anything.
  */
 const steady = {
-  for: { kind: 'n-of-m', n: 3, m: 5 },
-  clear_readings: { n: 3, m: 3 },
+  for: { kind: 'n-of-m', ...DEFAULT_CONFIRM },
+  clear_readings: { n: DEFAULT_CLEAR_READINGS, m: DEFAULT_CLEAR_READINGS },
   notify_pending: false,
   ...lifecycle,
 } as const;

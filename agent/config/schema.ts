@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { bandSchema, topicIdSchema } from '../../shared/schema/common.ts';
 import { scalarMeasureSchema } from '../../shared/schema/common.ts';
 import { DEFAULT_CALIBRATION } from '../../shared/detect/mean-shift.ts';
+import { DEFAULT_SETTLE_FRACTION } from '../../shared/detect/episode.ts';
 import { sourceConfigSchema } from '../sources/registry.ts';
 import { BAND_MIN_RELATIVE_HALF_WIDTH, BAND_SOURCES } from '../pipeline/band.ts';
 
@@ -86,6 +87,29 @@ export const agentConfigSchema = z.strictObject({
       mean_window: positiveInt.default(30),
       /** limits = median + limit_margin × (max − median) of the held-out warm-up values */
       limit_margin: z.number().positive().default(DEFAULT_CALIBRATION.margin),
+      /**
+       * least drift_mean limit (nats): the wander a long healthy run of the device class
+       * reaches, which a warm-up of minutes cannot see; 0: the warm-up's limit alone
+       */
+      limit_floor: z.number().min(0).default(0),
+      /**
+       * time constant, in samples, of the level-shift baseline's slow adaptation to healthy
+       * wander (paused while an episode is open); 0: the warm-up baseline is kept as fitted
+       */
+      adapt_window: z.number().int().min(0).default(0),
+      /** when a level-shift episode is over, and who accepts its new level as normal */
+      rebaseline: z
+        .strictObject({
+          /**
+           * auto: the baseline is re-fitted `after_s` after an episode settled at a new level;
+           * manual: only on an operator's command (`redband rebaseline DEVICE`)
+           */
+          mode: z.enum(['auto', 'manual']).default('manual'),
+          after_s: z.number().nonnegative().default(60),
+          /** settled: the statistic stays under this fraction of its in-episode median */
+          settle_fraction: z.number().gt(0).lt(1).default(DEFAULT_SETTLE_FRACTION),
+        })
+        .prefault({}),
     })
     .prefault({}),
   mqtt: z

@@ -25,6 +25,11 @@ export class LimitsCalibration {
   constructor(
     readonly margin: number = DEFAULT_CALIBRATION.margin,
     readonly quantile: number = DEFAULT_CALIBRATION.quantile,
+    /**
+     * least limits, per statistic: what a long healthy run of the device class showed its
+     * slow wander reaches, which a short warm-up cannot see (config detect.limit_floor)
+     */
+    readonly floors: Partial<Limits> = {},
   ) {
     if (!(margin > 0)) throw new RangeError(`limit margin must be > 0, got ${margin}`);
   }
@@ -49,7 +54,10 @@ export class LimitsCalibration {
     for (const name of LIMIT_NAMES) {
       const v = this.values[name];
       if (v.length === 0) continue;
-      const t = calibratedThreshold(v, this.quantile, this.margin);
+      const t = Math.max(
+        calibratedThreshold(v, this.quantile, this.margin),
+        this.floors[name] ?? 0,
+      );
       if (Number.isFinite(t) && t > 0) out[name] = t;
     }
     return Object.keys(out).length > 0 ? out : null;

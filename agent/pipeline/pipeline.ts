@@ -28,7 +28,7 @@ export interface PipelineOptions {
   maskSeed: number;
   summarize: Omit<SummarizeOptions, 'counters'>;
   /** the level-shift statistic (drift_mean) of the normalized inputs; omitted: none */
-  levelShift?: Pick<LevelShiftOptions, 'watch' | 'meanWindow' | 'fitWindows'>;
+  levelShift?: Omit<LevelShiftOptions, 'window' | 'channels' | 'hop'>;
   counters: PipelineCounters;
   registry: StageRegistry;
   /** the last stage: turns a snapshot into a message and hands it to the sink */

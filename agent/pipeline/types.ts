@@ -16,6 +16,18 @@ export interface ModelWindow {
   x: Float32Array;
   /** level shift of the inputs at the window's last sample (operators/level-shift.ts); null before it is fitted */
   driftMean?: number | null;
+  /** set on the window at which the level-shift baseline was re-fitted */
+  rebaseline?: RebaselineEvent;
+}
+
+/** The level-shift baseline was re-fitted on a new level (operators/level-shift.ts). */
+export interface RebaselineEvent {
+  /** data time, epoch ms */
+  at: number;
+  /** why: automatic after an episode settled, or the operator's request */
+  reason: string;
+  /** the accepted shift per watched channel, in the baseline's σ */
+  shift: Record<string, number>;
 }
 
 /** What inference made of one batch of windows. */
@@ -31,4 +43,6 @@ export interface InferredBatch {
   ends: Float64Array;
   /** per window: the level-shift statistic, NaN when not available */
   driftMean?: Float64Array;
+  /** re-baselines among the batch's windows, in order */
+  rebaselines?: RebaselineEvent[];
 }

@@ -2,6 +2,7 @@
 // it breaches, whether it is inside the inner clear threshold, and a one-line reason.
 import type { Band, MetricsMessage } from '../../shared/schema/index.ts';
 import { scalarMeasure, type ScalarMeasure } from '../../shared/measures/types.ts';
+import { DEFAULT_CLEAR_FRACTION } from '../../shared/detect/episode.ts';
 import type { Reading } from './lifecycle.ts';
 import type { DeviceState, LimitField, SilentRule, ThresholdRule } from './types.ts';
 
@@ -46,7 +47,7 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '+∞';
 }
 
-export const DEFAULT_CLEAR_FRACTION = 0.8;
+export { DEFAULT_CLEAR_FRACTION };
 
 const LIMIT_FIELDS: Partial<Record<ThresholdRule['field'], LimitField>> = {
   drift: 'drift',

@@ -23,12 +23,28 @@ export interface MeanShiftOptions {
   fitSamples: number;
   /** ridge added to Σ_0's diagonal, relative to its mean diagonal */
   ridge?: number;
+  /**
+   * Time constant, in samples, of a slowly adapting μ_0 after the fit (an exponentially
+   * weighted mean: each sample moves μ_0 by 1/adaptWindow of its distance); 0: μ_0 stays as
+   * fitted. Healthy plants wander over minutes; a fault arrives in seconds, and adaptation
+   * pauses (`paused`) while the caller judges an episode open.
+   */
+  adaptWindow?: number;
 }
 
-/** A frozen baseline: μ_0 and the Cholesky factor of the ridged Σ_0. */
+/** A re-baseline: μ_0 before and after, and the accepted shift per channel in Σ_0's σ. */
+export interface Rebaseline {
+  before: Float64Array;
+  after: Float64Array;
+  /** (after − before) / σ_0 per channel */
+  shift: Float64Array;
+}
+
+/** A frozen baseline: μ_0, the Cholesky factor of the ridged Σ_0, and Σ_0's σ per channel. */
 export interface MeanShiftBaseline {
   mean: Float64Array;
   factor: CholeskyFactor;
+  sd: Float64Array;
 }
 
 /** ½ dᵀ Σ_0⁻¹ d with d = mean − μ_0. */
@@ -55,9 +71,11 @@ export function freezeBaseline(
   // A dead channel (zero variance) still gets a positive pivot from the floor.
   const eps = ridge * Math.max(diag / k, Number.MIN_VALUE) + Number.MIN_VALUE;
   for (let i = 0; i < k; i++) cov[i * k + i]! += eps;
+  const sd = new Float64Array(k);
+  for (let i = 0; i < k; i++) sd[i] = Math.sqrt(cov[i * k + i]!);
   const factor = cholesky(cov, k, 0);
   if (!factor) throw new RangeError('baseline covariance is not positive definite');
-  return { mean: summary.mean(), factor };
+  return { mean: summary.mean(), factor, sd };
 }
 
 /**
@@ -69,6 +87,9 @@ export class MeanShiftDetector {
   readonly window: number;
   readonly fitSamples: number;
   private readonly ridge: number;
+  private readonly adaptRate: number;
+  /** while true μ_0 does not adapt (an episode is open) */
+  paused = false;
   private readonly fit: RunningCovariance;
   private baseline: MeanShiftBaseline | null = null;
   /** ring of the last `window` samples and their running sum */
@@ -91,6 +112,11 @@ export class MeanShiftDetector {
     this.window = o.window;
     this.fitSamples = o.fitSamples;
     this.ridge = o.ridge ?? DEFAULT_RIDGE;
+    const adapt = o.adaptWindow ?? 0;
+    if (!(adapt === 0 || adapt >= 1)) {
+      throw new RangeError(`adaptWindow must be 0 (off) or ≥ 1 sample, got ${adapt}`);
+    }
+    this.adaptRate = adapt === 0 ? 0 : 1 / adapt;
     this.fit = new RunningCovariance(o.k);
     this.ring = new Float64Array(o.k * o.window);
     this.sum = new Float64Array(o.k);
@@ -121,6 +147,9 @@ export class MeanShiftDetector {
     if (!this.baseline) {
       this.fit.push(x);
       if (this.seen === this.fitSamples) this.baseline = freezeBaseline(this.fit, this.ridge);
+    } else if (this.adaptRate > 0 && !this.paused) {
+      const mu = this.baseline.mean;
+      for (let i = 0; i < k; i++) mu[i]! += this.adaptRate * (x[i]! - mu[i]!);
     }
     const at = this.head * k;
     for (let i = 0; i < k; i++) {
@@ -130,6 +159,25 @@ export class MeanShiftDetector {
     }
     this.head = (this.head + 1) % this.window;
     if (this.filled < this.window) this.filled++;
+  }
+
+  /**
+   * Re-fits μ_0 on the new level: the mean of the last `window` samples (D_mean is then 0).
+   * Σ_0 is kept: a shifted process is assumed to keep its noise. Null before the fit.
+   */
+  rebaseline(): Rebaseline | null {
+    if (!this.baseline) return null;
+    const { k } = this;
+    const before = Float64Array.from(this.baseline.mean);
+    const after = new Float64Array(k);
+    const shift = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      after[i] = this.sum[i]! / this.filled;
+      const sd = this.baseline.sd[i]!;
+      shift[i] = sd > 0 ? (after[i]! - before[i]!) / sd : 0;
+    }
+    this.baseline.mean.set(after);
+    return { before, after, shift };
   }
 
   /** D_mean of the last `window` samples; null until a sample after the fit has arrived. */

@@ -68,6 +68,7 @@ const TOP = keys(
   'recon',
   'drift_mean',
   'limits',
+  'rebaseline',
   'health',
   'sent_at',
 );
@@ -194,6 +195,15 @@ const limits = (l: unknown): boolean => {
   );
 };
 
+const REBASELINE = keys('at', 'reason', 'shift');
+const rebaseline = (r: unknown): boolean => {
+  if (!isObj(r) || !onlyKeys(r, REBASELINE)) return false;
+  if (!count(r.at) || !boundedString(r.reason, 0, 200) || !isObj(r.shift)) return false;
+  for (const [k, v] of Object.entries(r.shift))
+    if (k.length > 64 || k === '' || !num(v)) return false;
+  return true;
+};
+
 const recon = (r: unknown): boolean =>
   isObj(r) && onlyKeys(r, RECON) && nonneg(r.mean) && nonneg(r.p95);
 
@@ -220,6 +230,7 @@ export function isValidMetrics(m: unknown): boolean {
     orNull(m.recon, recon) &&
     optional(m.drift_mean, (v) => orNull(v, nonneg)) &&
     optional(m.limits, (v) => orNull(v, limits)) &&
+    optional(m.rebaseline, rebaseline) &&
     health(m.health) &&
     count(m.sent_at)
   );

@@ -28,6 +28,16 @@ export const healthSchema = z.strictObject({
   outbox_dropped: z.number().int().nonnegative(),
 });
 
+export const rebaselineSchema = z.strictObject({
+  /** data time of the re-fit, epoch ms */
+  at: epochMsSchema,
+  /** why: automatic after an episode settled, or an operator's request */
+  reason: z.string().max(200),
+  /** the shift accepted as the new normal, per watched channel, in the old baseline's σ */
+  shift: z.record(z.string().min(1).max(64), finite),
+});
+export type RebaselineInfo = z.infer<typeof rebaselineSchema>;
+
 export const metricsSchema = z.strictObject({
   schema: z.literal(METRICS_SCHEMA),
   version: z.literal(METRICS_VERSION),
@@ -71,6 +81,11 @@ export const metricsSchema = z.strictObject({
     })
     .nullable()
     .optional(),
+  /**
+   * Set on the first snapshot after the level-shift baseline was re-fitted on a new level
+   * (an episode settled, or an operator asked): from then on drift_mean is measured against it.
+   */
+  rebaseline: rebaselineSchema.optional(),
   health: healthSchema,
   /** wall-clock publish time, for latency only; rules run on window_end */
   sent_at: epochMsSchema,

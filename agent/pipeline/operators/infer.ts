@@ -21,7 +21,7 @@ import { hiddenCount, sampleMasks } from '../../../mae/windows.ts';
 import type { BufferPool } from '../buffers.ts';
 import type { InferenceSession } from '../../inference/types.ts';
 import type { PipelineCounters } from '../counters.ts';
-import type { InferredBatch, ModelWindow } from '../types.ts';
+import type { InferredBatch, ModelWindow, RebaselineEvent } from '../types.ts';
 
 export interface InferOptions {
   session: InferenceSession;
@@ -80,6 +80,7 @@ export function createInfer(opts: InferOptions): InferBatch {
     const starts = new Float64Array(n);
     const ends = new Float64Array(n);
     const driftMean = new Float64Array(n);
+    const rebaselines: RebaselineEvent[] = [];
     for (let i = 0; i < n; i++) {
       const w = batch[i]!;
       x.set(w.x, i * perWindow);
@@ -91,6 +92,7 @@ export function createInfer(opts: InferOptions): InferBatch {
       starts[i] = w.start;
       ends[i] = w.end;
       driftMean[i] = w.driftMean ?? Number.NaN;
+      if (w.rebaseline) rebaselines.push(w.rebaseline);
     }
     const t0 = now();
     const out = await session.run(x, mask, 2 * n);
@@ -119,6 +121,7 @@ export function createInfer(opts: InferOptions): InferBatch {
       starts,
       ends,
       driftMean,
+      ...(rebaselines.length ? { rebaselines } : {}),
     };
   };
 }

@@ -4,22 +4,64 @@
 // mean of the last `meanWindow` samples at its last sample. Each sample is added once: the
 // first window adds its T rows, every later one its last H (the rows new since the previous
 // window), so the stage sees the sample stream although it runs on windows.
+//
+// After the warm-up the stage also follows the statistic's episodes (shared/detect/episode.ts)
+// against the drift_mean limit it calibrates on the held-out warm-up windows — the same values
+// and rule as the published limit (limits.ts), computed here because this stage runs ahead of
+// the inference queue and must not wait for the summary. While an episode is open μ₀ does not
+// adapt; when one settles at a new level the baseline is re-fitted there (after
+// `rebaselineAfterMs`, or when `requestRebaseline` is called), and the window carries the event.
 import type { OperatorFunction } from 'rxjs';
 import { MeanShiftDetector } from '../../../shared/detect/mean-shift.ts';
+import {
+  holdsBaseline,
+  QUIET,
+  stepEpisode,
+  type EpisodePolicy,
+  type EpisodeState,
+} from '../../../shared/detect/episode.ts';
+import { LimitsCalibration } from '../limits.ts';
 import { runChunkedStage, type Stage, type StageRegistry } from '../stage.ts';
-import type { ModelWindow } from '../types.ts';
+import type { ModelWindow, RebaselineEvent } from '../types.ts';
 
 export interface LevelShiftOptions {
   /** samples per window (T) and channels per sample (C) of a model window */
   window: number;
   channels: number;
   hop: number;
-  /** indices (into the model's channels) of the channels watched */
+  /** indices (into the model's channels) of the channels watched, and their names */
   watch: readonly number[];
+  watchNames?: readonly string[];
   /** samples in the sliding mean */
   meanWindow: number;
   /** windows whose samples fit the baseline (the warm-up's fit part, F) */
   fitWindows: number;
+  /** windows of warm-up (W ≥ F); windows F+1…W calibrate the limit. Default F: no episodes */
+  warmupWindows?: number;
+  /** margin and least value of the calibrated limit (as the published limits) */
+  limitMargin?: number;
+  limitFloor?: number;
+  /** time constant of μ₀'s adaptation in samples; 0: μ₀ stays as fitted */
+  adaptWindow?: number;
+  /** when episodes end and the baseline is re-fitted; omitted: no episode tracking */
+  episodes?: EpisodePolicy;
+  /** windows per reading of the episode tracker: the snapshot period, as the collector reads */
+  readEvery?: number;
+  /** operator re-baselines: the stage polls it once per window */
+  control?: RebaselineControl;
+}
+
+/** A request to re-fit the level-shift baseline now (an operator's command). */
+export class RebaselineControl {
+  private pending: string | null = null;
+  request(reason: string): void {
+    this.pending = reason;
+  }
+  take(): string | null {
+    const r = this.pending;
+    this.pending = null;
+    return r;
+  }
 }
 
 /** Samples added by the first `windows` windows: T, then H per window. */
@@ -32,13 +74,51 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
   for (const i of watch) {
     if (!Number.isInteger(i) || i < 0 || i >= c) throw new RangeError(`no channel #${i}`);
   }
+  const names = o.watchNames ?? watch.map((i) => `#${i}`);
   const detector = new MeanShiftDetector({
     k: watch.length,
     window: o.meanWindow,
     fitSamples: Math.max(2, samplesOfWindows(o, o.fitWindows)),
+    adaptWindow: o.adaptWindow ?? 0,
   });
+  const warmup = Math.max(o.warmupWindows ?? o.fitWindows, o.fitWindows);
+  const calibration = new LimitsCalibration(
+    o.limitMargin,
+    undefined,
+    o.limitFloor === undefined ? {} : { drift_mean: o.limitFloor },
+  );
+  let limit: number | null = null;
+  let episode: EpisodeState = QUIET;
+  let windows = 0;
+  const readEvery = o.readEvery ?? 1;
   const row = new Float64Array(watch.length);
   let first = true;
+
+  const rebaseline = (at: number, reason: string): RebaselineEvent | null => {
+    const r = detector.rebaseline();
+    if (!r) return null;
+    const shift: Record<string, number> = {};
+    names.forEach((n, j) => (shift[n] = r.shift[j]!));
+    return { at, reason, shift };
+  };
+
+  /** the episode step of one live window; returns its event, if any */
+  const follow = (w: ModelWindow, value: number): RebaselineEvent | null => {
+    const asked = o.control?.take() ?? null;
+    if (asked !== null) {
+      episode = QUIET;
+      return rebaseline(w.end, asked);
+    }
+    if (!o.episodes || limit === null || (windows - warmup) % readEvery !== 0) return null;
+    const step = stepEpisode(episode, { t: w.end, value, limit }, o.episodes);
+    episode = step.state;
+    detector.paused = holdsBaseline(episode);
+    const a = step.action;
+    if (a.kind !== 'rebaseline') return null;
+    const settled = Math.round((w.end - a.since) / 1000);
+    return rebaseline(w.end, `automatic: the episode of ${settled} s settled at a new level`);
+  };
+
   return {
     name: 'level-shift',
     push(w, emit) {
@@ -49,7 +129,19 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
         for (let j = 0; j < watch.length; j++) row[j] = w.x[base + watch[j]!]!;
         detector.add(row);
       }
-      w.driftMean = detector.value();
+      windows++;
+      let value = detector.value();
+      if (windows > o.fitWindows && windows <= warmup) {
+        calibration.add('drift_mean', value);
+        if (windows === warmup) limit = calibration.derive()?.drift_mean ?? null;
+      } else if (windows > warmup && value !== null) {
+        const event = follow(w, value);
+        if (event) {
+          w.rebaseline = event;
+          value = detector.value();
+        }
+      }
+      w.driftMean = value;
       emit(w);
     },
   };

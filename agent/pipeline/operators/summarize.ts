@@ -21,7 +21,7 @@ import type { PipelineCounters } from '../counters.ts';
 import type { Sketches } from '../sketches.ts';
 import { runStage, type Stage, type StageRegistry } from '../stage.ts';
 import { quantile } from '../stats.ts';
-import type { InferredBatch } from '../types.ts';
+import type { InferredBatch, RebaselineEvent } from '../types.ts';
 
 /** The data part of a metrics message; the publisher adds identity, seq, health and time. */
 export type Snapshot = Pick<
@@ -39,6 +39,7 @@ export type Snapshot = Pick<
   | 'recon'
   | 'drift_mean'
   | 'limits'
+  | 'rebaseline'
 >;
 
 export interface SummarizeOptions {
@@ -61,6 +62,8 @@ export interface SummarizeOptions {
   settle?: number;
   /** margin of the calibrated limits (median + margin × (max − median)) */
   limitMargin?: number;
+  /** least limits (LimitsCalibration) */
+  limitFloors?: Partial<Limits>;
   /** the band known up front (config or model), or null to derive it at the end of warm-up */
   band: Band | null;
   /** the measure a warm-up band is derived on */
@@ -83,7 +86,7 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
   const settle = opts.settle ?? 0;
   let band = opts.band;
   let limits: Limits | null = null;
-  const calibration = new LimitsCalibration(opts.limitMargin);
+  const calibration = new LimitsCalibration(opts.limitMargin, undefined, opts.limitFloors);
   let total = 0;
   let inWarmup = warmup > 0;
   /** the band measure over the warm-up snapshots: all of them, and those after `settle` */
@@ -96,6 +99,8 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
   let end = Number.NEGATIVE_INFINITY;
   /** drift_mean of the period's last window (NaN: not available) */
   let driftMean = Number.NaN;
+  /** the period's last re-baseline of the level-shift statistic */
+  let rebaseline: RebaselineEvent | null = null;
 
   const heldOut = (): boolean => inWarmup && total > fit;
 
@@ -151,6 +156,8 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
       if (driftNote !== undefined) snap.drift_note = driftNote;
       snap.limits = limits;
     }
+    if (rebaseline) snap.rebaseline = rebaseline;
+    rebaseline = null;
     errors = [];
     count = 0;
     start = Number.POSITIVE_INFINITY;
@@ -193,6 +200,8 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     push(batch, emit) {
       const { k, latent, reconError, starts, ends } = batch;
       const dm = batch.driftMean;
+      const events = batch.rebaselines;
+      let nextEvent = 0;
       for (let i = 0; i < batch.n; i++) {
         const row = latent.subarray(i * k, (i + 1) * k);
         // A non-finite latent would poison the sketches for good; drop it as a bad window.
@@ -206,6 +215,10 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
         if (starts[i]! < start) start = starts[i]!;
         if (ends[i]! > end) end = ends[i]!;
         driftMean = dm ? dm[i]! : Number.NaN;
+        // events are in window order: the one of this window, if its time has come
+        while (events && nextEvent < events.length && events[nextEvent]!.at <= ends[i]!) {
+          rebaseline = events[nextEvent++]!;
+        }
         count++;
         total++;
         if (heldOut()) calibrate(err);

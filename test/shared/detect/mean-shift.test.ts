@@ -83,3 +83,57 @@ describe('calibratedThreshold', () => {
     expect(() => calibratedThreshold([1], 2, 1)).toThrow(/quantile/);
   });
 });
+
+describe('MeanShiftDetector: adaptation and re-baseline', () => {
+  /** ±1 alternating on both channels for the fit, then `level` (a step) */
+  function fitted(adaptWindow: number): MeanShiftDetector {
+    const d = new MeanShiftDetector({ k: 2, window: 4, fitSamples: 8, adaptWindow });
+    for (let i = 0; i < 8; i++) d.add(i % 2 ? [1, -1] : [-1, 1]);
+    return d;
+  }
+
+  it('keeps μ₀ as fitted without adaptation, so a step stays visible', () => {
+    const d = fitted(0);
+    for (let i = 0; i < 200; i++) d.add([2, 2]);
+    expect(d.value()!).toBeGreaterThan(1);
+  });
+
+  it('follows a step with time constant adaptWindow (1 − e^(−n/τ) of it after n samples)', () => {
+    const d = fitted(20);
+    for (let i = 0; i < 20; i++) d.add([2, 2]);
+    const r = d.rebaseline()!; // reads μ₀ before the re-fit
+    // after 20 samples at 1/20 per sample: μ₀ = 2 · (1 − (19/20)^20) ≈ 1.283
+    expect(r.before[0]).toBeCloseTo(2 * (1 - (19 / 20) ** 20), 10);
+  });
+
+  it('does not adapt while paused', () => {
+    const d = fitted(20);
+    d.paused = true;
+    for (let i = 0; i < 50; i++) d.add([2, 2]);
+    const before = d.value()!;
+    d.paused = false;
+    for (let i = 0; i < 50; i++) d.add([2, 2]);
+    expect(d.value()!).toBeLessThan(before / 10);
+  });
+
+  it('re-baselines onto the sliding mean: D_mean 0, the shift in σ₀ per channel', () => {
+    const d = fitted(0);
+    for (let i = 0; i < 4; i++) d.add([3, 1]);
+    const r = d.rebaseline()!;
+    expect(d.value()).toBe(0);
+    expect(Array.from(r.after)).toEqual([3, 1]);
+    // fit: mean 0, unbiased variance 8/7 per channel (plus a 1e-6 relative ridge)
+    const sd = Math.sqrt((8 / 7) * (1 + 1e-6));
+    expect(r.shift[0]).toBeCloseTo(3 / sd, 6);
+    expect(r.shift[1]).toBeCloseTo(1 / sd, 6);
+  });
+
+  it('has nothing to re-baseline before the fit, and refuses a bad adaptWindow', () => {
+    expect(new MeanShiftDetector({ k: 1, window: 2, fitSamples: 4 }).rebaseline()).toBeNull();
+    for (const adaptWindow of [0.5, -1, Number.NaN]) {
+      expect(() => new MeanShiftDetector({ k: 1, window: 2, fitSamples: 4, adaptWindow })).toThrow(
+        /adaptWindow/,
+      );
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createLevelShiftStage,
+  RebaselineControl,
+  type LevelShiftOptions,
+} from '../../../agent/pipeline/operators/level-shift.ts';
+import type { ModelWindow } from '../../../agent/pipeline/types.ts';
+import type { EpisodePolicy } from '../../../shared/detect/episode.ts';
+
+// One channel, T = 1, hop 1: a window per sample, so window i is sample i.
+const policy: EpisodePolicy = {
+  confirm: { n: 3, m: 5 },
+  clearReadings: 3,
+  settleFraction: 0.5,
+  clearFraction: 0.8,
+  rebaselineAfterMs: 10_000,
+};
+const base: LevelShiftOptions = {
+  window: 1,
+  channels: 1,
+  hop: 1,
+  watch: [0],
+  watchNames: ['flow'],
+  meanWindow: 1,
+  fitWindows: 40,
+  warmupWindows: 80,
+  limitMargin: 1,
+  episodes: policy,
+};
+
+/** Healthy noise (±1, a period of 4) for the warm-up, then `after`; one sample a second. */
+function feed(o: LevelShiftOptions, after: number[], control?: RebaselineControl) {
+  const stage = createLevelShiftStage({ ...o, ...(control ? { control } : {}) });
+  const noise = [1, -1, 0.5, -0.5];
+  const samples = [...Array.from({ length: 80 }, (_, i) => noise[i % 4]!), ...after];
+  const out: ModelWindow[] = [];
+  samples.forEach((v, i) =>
+    stage.push({ start: i * 1000, end: i * 1000, x: Float32Array.of(v) }, (w) => out.push(w)),
+  );
+  return out.slice(80);
+}
+
+describe('level-shift stage: episodes and re-baselines', () => {
+  it('re-fits the baseline some time after an episode settled at a new level', () => {
+    // a fault at 8, then the process settles at 3 (above the limit, under half the level)
+    const out = feed(base, [...Array(20).fill(8), ...Array(40).fill(3)]);
+    const events = out.flatMap((w, i) => (w.rebaseline ? [{ i, ...w.rebaseline }] : []));
+    expect(events).toHaveLength(1);
+    const e = events[0]!;
+    // settled after 3 readings at 3 (i = 22), re-fitted 10 s later
+    expect(e.i).toBe(32);
+    expect(e.reason).toMatch(/^automatic: the episode of \d+ s settled at a new level$/);
+    // fit noise: mean 0, unbiased variance 25/39; the accepted level 3
+    expect(e.shift.flow).toBeCloseTo(3 / Math.sqrt(25 / 39), 4);
+    expect(out[e.i]!.driftMean).toBe(0);
+    expect(out.at(-1)!.driftMean).toBe(0);
+  });
+
+  it('in manual mode waits for the operator, then re-fits at the next window', () => {
+    const manual = { ...base, episodes: { ...policy, rebaselineAfterMs: null } };
+    const control = new RebaselineControl();
+    const stage = feed(manual, [...Array(20).fill(8), ...Array(40).fill(3)], control);
+    expect(stage.some((w) => w.rebaseline)).toBe(false);
+    expect(stage.at(-1)!.driftMean).toBeGreaterThan(1);
+
+    const asked = new RebaselineControl();
+    asked.request('operator alice');
+    const out = feed(manual, [...Array(20).fill(8), 3], asked);
+    // the request was taken at the first live window
+    expect(out[0]!.rebaseline?.reason).toBe('operator alice');
+  });
+
+  it('a fault that persists at its level is never accepted', () => {
+    const out = feed(base, Array(120).fill(8));
+    expect(out.some((w) => w.rebaseline)).toBe(false);
+    expect(out.at(-1)!.driftMean).toBeGreaterThan(10);
+  });
+
+  it('adapts to slow wander while quiet, not while an episode holds the baseline', () => {
+    const ramp = Array.from({ length: 300 }, (_, i) => (i / 300) * 0.8);
+    const frozen = feed({ ...base, adaptWindow: 0 }, ramp).at(-1)!.driftMean!;
+    const adapting = feed({ ...base, adaptWindow: 20 }, ramp).at(-1)!.driftMean!;
+    expect(adapting).toBeLessThan(frozen / 10);
+    // a step to 8 is held: the statistic does not decay while the episode is open
+    const step = feed({ ...base, adaptWindow: 20 }, Array(200).fill(8));
+    expect(step.at(-1)!.driftMean!).toBeCloseTo(step[10]!.driftMean!, 6);
+  });
+});
