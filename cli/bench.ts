@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { DEFAULT_AGENT_BENCH } from '../bench/defaults.ts';
 import { skabBenchCommand } from '../bench/skab/command.ts';
+import { tepBenchCommand } from '../bench/tep/command.ts';
 
 function sketchBenchCommand(): Command {
   return new Command('sketch')
@@ -82,6 +83,7 @@ function perfBenchCommand(): Command {
 const benchSubcommands: Array<() => Command> = [
   sketchBenchCommand,
   skabBenchCommand,
+  tepBenchCommand,
   collectorBenchCommand,
   agentBenchCommand,
   perfBenchCommand,
