@@ -119,9 +119,20 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
   };
   const periodS = publishPeriodS(config);
   if (periodS !== undefined) statusInfo.publishPeriodS = periodS;
+  const rebaselineControl = new RebaselineControl();
+  const rebaseline = (reason: string): void => {
+    log.info({ reason }, 'level-shift re-baseline requested');
+    rebaselineControl.request(reason);
+  };
   const sink = createSink(
     { ...config, device: loaded.device },
-    { log, stdout: deps.stdout, clock, ...deps.sink },
+    {
+      log,
+      stdout: deps.stdout,
+      clock,
+      onCommand: (c) => rebaseline(`operator: ${c.reason}`),
+      ...deps.sink,
+    },
   );
   const counters = new PipelineCounters();
   const errorsLogged = new Map<string, number>();
@@ -146,7 +157,6 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
   const model = session.model;
   const watch = (config.detect.channels ?? model.channels).map((ch) => model.channels.indexOf(ch));
   const numbering = new MetricsNumbering(identity);
-  const rebaselineControl = new RebaselineControl();
   let pipeline: RunningPipeline | null = null;
   const publish: Stage<Snapshot, unknown> = {
     name: 'publish',
@@ -184,10 +194,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     source,
     finished,
     stop,
-    rebaseline: (reason) => {
-      log.info({ reason }, 'level-shift re-baseline requested');
-      rebaselineControl.request(reason);
-    },
+    rebaseline,
     async start() {
       const online = statusMessage(identity, statusInfo, 'online', clock());
       await sink.start(online);

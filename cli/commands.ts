@@ -10,6 +10,7 @@ import { agentCommand } from './agent.ts';
 import { demoCommand } from './demo.ts';
 import { collectorCommand } from './collector.ts';
 import { silenceCommand } from './silence.ts';
+import { rebaselineCliCommand } from './rebaseline.ts';
 
 export type CommandFactory = () => Command;
 
@@ -22,4 +23,5 @@ export const commandFactories: CommandFactory[] = [
   demoCommand,
   collectorCommand,
   silenceCommand,
+  rebaselineCliCommand,
 ];

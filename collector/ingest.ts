@@ -58,7 +58,7 @@ export class IngestGate {
 
   check(topic: string, payload: Uint8Array, now: number): Verdict {
     const t = parseDeviceTopic(topic);
-    if (!t || t.kind === 'alerts') {
+    if (!t || t.kind === 'alerts' || t.kind === 'command') {
       return {
         ok: false,
         fleet: null,

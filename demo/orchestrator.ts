@@ -233,9 +233,11 @@ async function connectView(
     } else if (parsed.kind === 'status') {
       const d = decodeStatus(payload);
       if (d.ok) applyViewEvent(state, { kind: 'status', message: d.value, receivedAt });
-    } else {
+    } else if (parsed.kind === 'alerts') {
       const d = decodeAlert(payload);
       if (d.ok) applyViewEvent(state, { kind: 'alert', message: d.value, receivedAt });
+    } else {
+      return; // commands are for the agents
     }
     emit({ kind: 'message', topicKind: parsed.kind, device: parsed.device });
   });

@@ -10,6 +10,7 @@ import { SqliteOutboxStore } from './mqtt/sqlite-store.ts';
 import type { OutboxStore } from './mqtt/store.ts';
 import { createStdoutSink } from './stdout/sink.ts';
 import type { Sink } from './types.ts';
+import type { CommandMessage } from '../../shared/schema/command.ts';
 
 export interface SinkDeps {
   log: Logger;
@@ -18,6 +19,8 @@ export interface SinkDeps {
   env?: NodeJS.ProcessEnv;
   /** replaces the SQLite outbox store (tests) */
   outboxStore?: OutboxStore;
+  /** commands addressed to this device (MQTT sink only) */
+  onCommand?: (command: CommandMessage) => void;
 }
 
 export function createSink(c: AgentConfig & { device: string }, deps: SinkDeps): Sink {
@@ -46,6 +49,7 @@ export function createSink(c: AgentConfig & { device: string }, deps: SinkDeps):
     ...(c.mqtt.username ? { username: c.mqtt.username } : {}),
     ...(c.mqtt.password_env ? { password: env[c.mqtt.password_env] } : {}),
     ...(tls ? { tls: { ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key) } } : {}),
+    ...(deps.onCommand ? { onCommand: deps.onCommand } : {}),
     maxInflight: c.mqtt.max_inflight,
     rate: c.mqtt.rate,
     burst: c.mqtt.burst,

@@ -1,11 +1,13 @@
 // The message schemas the agent and the collector share, and their decoders.
 import { isValidMetrics } from './check-metrics.ts';
 import { alertSchema, ALERT_SCHEMA, ALERT_VERSION, type AlertMessage } from './alert.ts';
+import { commandSchema, COMMAND_SCHEMA, COMMAND_VERSION, type CommandMessage } from './command.ts';
 import { decodePayload, type Decoded, type DecodeOptions } from './decode.ts';
 import { metricsSchema, METRICS_SCHEMA, METRICS_VERSION, type MetricsMessage } from './metrics.ts';
 import { statusSchema, STATUS_SCHEMA, STATUS_VERSION, type StatusMessage } from './status.ts';
 
 export * from './alert.ts';
+export * from './command.ts';
 export { isValidMetrics } from './check-metrics.ts';
 export * from './common.ts';
 export * from './decode.ts';
@@ -29,9 +31,13 @@ export const decodeStatus = (p: Uint8Array | string, o?: DecodeOptions): Decoded
 export const decodeAlert = (p: Uint8Array | string, o?: DecodeOptions): Decoded<AlertMessage> =>
   decodePayload(alertSchema, { name: ALERT_SCHEMA, version: ALERT_VERSION }, p, o);
 
+export const decodeCommand = (p: Uint8Array | string, o?: DecodeOptions): Decoded<CommandMessage> =>
+  decodePayload(commandSchema, { name: COMMAND_SCHEMA, version: COMMAND_VERSION }, p, o);
+
 /** The schemas exported as JSON Schema files under shared/schemas/ (scripts/export-schemas.ts). */
 export const publishedSchemas = {
   'redband.metrics.v1': metricsSchema,
   'redband.status.v1': statusSchema,
   'redband.alert.v1': alertSchema,
+  'redband.command.v1': commandSchema,
 } as const;

@@ -2,7 +2,7 @@
 
 export const TOPIC_ROOT = 'redband/v1';
 
-export type DeviceTopicKind = 'metrics' | 'status' | 'alerts';
+export type DeviceTopicKind = 'metrics' | 'status' | 'alerts' | 'command';
 
 export function deviceTopic(fleet: string, device: string, kind: DeviceTopicKind): string {
   return `${TOPIC_ROOT}/${fleet}/${device}/${kind}`;
@@ -29,6 +29,8 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic | null {
   if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return null;
   const [, , fleet, device, kind] = parts as [string, string, string, string, string];
   if (!fleet || !device) return null;
-  if (kind !== 'metrics' && kind !== 'status' && kind !== 'alerts') return null;
+  if (kind !== 'metrics' && kind !== 'status' && kind !== 'alerts' && kind !== 'command') {
+    return null;
+  }
   return { fleet, device, kind };
 }

@@ -7,6 +7,7 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { deviceTopic } from '../../../shared/schema/topics.ts';
+import { decodeCommand, type CommandMessage } from '../../../shared/schema/index.ts';
 import type { MetricsMessage } from '../../../shared/schema/metrics.ts';
 import type { StatusMessage } from '../../../shared/schema/status.ts';
 import type { Sink, SinkStats } from '../types.ts';
@@ -34,6 +35,8 @@ export interface MqttSinkOptions {
   /** outbox trouble (drops, a disk that refuses writes) is logged at most once per this */
   logPeriodMs?: number;
   connect?: (url: string, opts: IClientOptions) => MqttClient;
+  /** a valid command for this device (its command topic is subscribed on every connect) */
+  onCommand?: (command: CommandMessage) => void;
 }
 
 export const clientIdFor = (fleet: string, device: string): string =>
@@ -43,6 +46,7 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
   const { outbox, log } = opts;
   const connectFn = opts.connect ?? mqttConnect;
   const statusTopic = deviceTopic(opts.fleet, opts.device, 'status');
+  const commandTopic = deviceTopic(opts.fleet, opts.device, 'command');
   const backoff = new Backoff(opts.backoff);
   const bucket = new TokenBucket(opts.rate, opts.burst, opts.clock);
   let client: MqttClient | null = null;
@@ -134,7 +138,19 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
       log.info({ url: opts.url }, 'mqtt connected');
       const status = { ...online!, sent_at: opts.clock?.() ?? Date.now() };
       c.publish(statusTopic, JSON.stringify(status), { qos: 1, retain: true });
+      if (opts.onCommand) c.subscribe(commandTopic, { qos: 1 });
       drain();
+    });
+    c.on('message', (topic, payload) => {
+      if (topic !== commandTopic || !opts.onCommand) return;
+      const d = decodeCommand(payload);
+      if (!d.ok) {
+        log.warn({ topic, err: d.error.message }, 'mqtt: command ignored');
+      } else if (d.value.fleet !== opts.fleet || d.value.device !== opts.device) {
+        log.warn({ topic }, 'mqtt: command for another device ignored');
+      } else {
+        opts.onCommand(d.value);
+      }
     });
     c.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
     c.on('close', () => {

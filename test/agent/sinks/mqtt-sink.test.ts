@@ -1,6 +1,7 @@
 // The MQTT sink on an embedded Aedes broker: a restarted agent replays its previous boot's
 // unsent messages first, with their original boot and seq, then its own.
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../agent/sinks/mqtt/outbox.ts';
@@ -75,5 +76,45 @@ describe('mqtt sink', () => {
   it('uses one stable client id per device', async () => {
     const { clientIdFor } = await import('../../../agent/sinks/mqtt/sink.ts');
     expect(clientIdFor('plant', 'pump-7')).toBe('redband-agent-plant-pump-7');
+  });
+});
+
+describe('mqtt sink: commands', () => {
+  it('hands a valid command for its device to onCommand, ignores others, and gets one sent while it was away', async () => {
+    const { sendRebaseline } = await import('../../../cli/rebaseline-send.ts');
+    const broker = await aedesBroker();
+    cleanups.push(() => broker.close());
+    await broker.start();
+    const got: string[] = [];
+    const dir = join(tmpDir(), 'outbox');
+    const s = sink(broker.url, dir, { onCommand: (c) => got.push(c.reason) });
+    await s.start(status('A', 'online'));
+    const send = (device: string, reason: string) =>
+      sendRebaseline(device, { fleet: 'f', broker: broker.url, reason, timeoutMs: 5000 });
+    // subscribed once connected
+    await waitFor(async () => {
+      if (got.length === 0) await send('d', 'probe');
+      return got.length > 0;
+    }, 'the first command');
+    got.length = 0;
+    const raw = await mqtt.connectAsync(broker.url, { clientId: 'raw-sender' });
+    cleanups.push(() => raw.endAsync(true));
+    await raw.publishAsync('redband/v1/f/d/command', '{not json', { qos: 1 });
+    const forOther = { schema: 'redband.command', version: 1, fleet: 'f', device: 'e' };
+    const wrong = { ...forOther, command: 'rebaseline', reason: 'misrouted', issued_at: 1 };
+    await raw.publishAsync('redband/v1/f/d/command', JSON.stringify(wrong), { qos: 1 });
+    await send('d', 'alice accepts the new flow');
+    await waitFor(() => got.length === 1, 'the command');
+    expect(got).toEqual(['alice accepts the new flow']);
+
+    // offline: the broker keeps the QoS 1 command in the agent's persistent session
+    await s.stop(status('A', 'offline'));
+    await send('d', 'sent while the agent was down');
+    const again: string[] = [];
+    const s2 = sink(broker.url, dir, { onCommand: (c) => again.push(c.reason) });
+    await s2.start(status('B', 'online'));
+    await waitFor(() => again.length === 1, 'the queued command');
+    expect(again).toEqual(['sent while the agent was down']);
+    await s2.stop(status('B', 'offline'));
   });
 });
