@@ -1,6 +1,11 @@
 // Collector configuration: optional YAML → strict zod schema (unknown keys are errors) →
 // cross-checks. Every error names its path. The defaults alone are a working collector.
-import { DEFAULT_CLEAR_READINGS, DEFAULT_CONFIRM } from '../shared/detect/episode.ts';
+import {
+  DEFAULT_CLEAR_FRACTION,
+  DEFAULT_CLEAR_READINGS,
+  DEFAULT_CONFIRM,
+  DEFAULT_SETTLE_FRACTION,
+} from '../shared/detect/episode.ts';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
@@ -47,6 +52,8 @@ const ruleInputSchema = z.strictObject({
   clear_margin: z.number().min(0).max(0.5).optional(),
   clear_threshold: z.number().refine(Number.isFinite, 'must be finite').nullable().optional(),
   clear_fraction: z.number().gt(0).max(1).optional(),
+  /** also clear under this fraction of the firing episode's median level; null: off */
+  clear_relative: z.number().gt(0).lt(1).nullable().optional(),
   for: forSchema.optional(),
   /** a data-time duration, or { readings: N, of: M } clear readings while firing */
   clear_for: forSchema.optional(),
@@ -106,7 +113,9 @@ export const DEFAULT_RULES: readonly Rule[] = [
     threshold: 'device',
     clear_margin: 0,
     clear_threshold: null,
-    clear_fraction: 0.8,
+    clear_fraction: DEFAULT_CLEAR_FRACTION,
+    // the inputs' level shift: a process often settles at a new level after a fault
+    clear_relative: field === 'drift_mean' ? DEFAULT_SETTLE_FRACTION : null,
     ...steady,
   })),
   {

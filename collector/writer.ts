@@ -44,7 +44,9 @@ function sameRule(a: RuleState | undefined, b: RuleState | undefined, rule: Rule
     a.notified === b.notified &&
     a.notified_at === b.notified_at &&
     sameWindow(a.window, b.window) &&
-    sameWindow(a.clear_window, b.clear_window)
+    sameWindow(a.clear_window, b.clear_window) &&
+    sameWindow(a.levels, b.levels) &&
+    (a.held ?? null) === (b.held ?? null)
   );
 }
 

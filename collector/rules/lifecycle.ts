@@ -1,6 +1,10 @@
 // One rule's state machine: inactive → pending → firing → resolved (→ inactive), driven by
 // readings stamped with rule time. Pure; notification decisions are made by the caller.
+import { median } from '../../shared/detect/episode.ts';
 import type { Lifecycle, Phase, RuleState, Transition } from './types.ts';
+
+/** Breaching values kept for a firing episode's median level (clear_relative). */
+export const EPISODE_LEVELS = 32;
 
 export interface Reading {
   t: number;
@@ -64,6 +68,7 @@ export function stepRule(
   if (prev.last_t !== null && r.t < prev.last_t) return { state: prev, transitions: [] };
   const s: RuleState = { ...prev, window: prev.window, last_t: r.t };
   const out: RawTransition[] = [];
+  r = holdLevel(rule, s, r);
   // no closures here: run through tsx, each closure created per call was also wrapped by its
   // keepNames helper (__name, ~1 s of a 38 s collector profile)
   if (rule.for.kind === 'n-of-m') {
@@ -74,6 +79,8 @@ export function stepRule(
     case 'inactive': {
       if (!r.breach) break;
       trackReading(s, r);
+      s.levels = [];
+      recordLevel(rule, s, r);
       s.since = r.t;
       s.last_breach = r.t;
       s.clear_since = null;
@@ -92,6 +99,7 @@ export function stepRule(
     case 'pending': {
       if (r.breach) {
         trackReading(s, r);
+        recordLevel(rule, s, r);
         s.last_breach = r.t;
         if (forSatisfied(rule, s, r.t)) {
           s.phase = 'firing';
@@ -111,6 +119,9 @@ export function stepRule(
       break;
     }
     case 'firing': {
+      const settled = settledReading(rule, s, r);
+      if (settled) r = settled;
+      else recordLevel(rule, s, r);
       trackReading(s, r);
       const cr = rule.clear_readings;
       if (cr) s.clear_window = pushBit(prev.clear_window ?? [], r.clear, cr.m);
@@ -131,12 +142,51 @@ export function stepRule(
       const keptLongEnough = r.t - (s.last_breach ?? r.t) >= rule.keep_firing_for_ms;
       if (clearedLongEnough && keptLongEnough) {
         emitTransition(out, name, s, r, 'firing', 'resolved');
+        const held = settled ? median(s.levels!) : null;
         Object.assign(s, resetEpisode());
+        if (held !== null) s.held = held;
+        else delete s.held;
       }
       break;
     }
   }
   return { state: s, transitions: out };
+}
+
+const round4 = (v: number): number => Number(v.toPrecision(4));
+
+/** clear_relative: a breaching value joins the episode's level (rounded: it is stored). */
+function recordLevel(rule: Lifecycle, s: RuleState, r: Reading): void {
+  if (!rule.clear_relative || !r.breach || r.value === null || !Number.isFinite(r.value)) return;
+  s.levels = [...(s.levels ?? []), round4(r.value)].slice(-EPISODE_LEVELS);
+}
+
+/**
+ * A firing reading under clear_relative × the episode's median level: a clear reading of its
+ * own kind (the fault is over, the process did not return to its baseline). Null otherwise.
+ */
+function settledReading(rule: Lifecycle, s: RuleState, r: Reading): Reading | null {
+  const f = rule.clear_relative;
+  if (!f || r.clear || r.value === null || !s.levels?.length) return null;
+  const level = median(s.levels);
+  if (!(r.value < f * level)) return null;
+  const reason = `${r.reason}; under ${f} × its episode level ${round4(level)}: settled at a new level, held there until the device re-baselines`;
+  return { ...r, breach: false, clear: true, reason };
+}
+
+/**
+ * After a relative clear the rule holds the episode's level as its firing edge: the value
+ * against the old baseline stays high until the device re-fits it, and that is the episode
+ * already reported. A reading that clears normally ends the hold.
+ */
+function holdLevel(rule: Lifecycle, s: RuleState, r: Reading): Reading {
+  if (s.held === undefined || s.held === null) return r;
+  if (r.clear || !rule.clear_relative) {
+    delete s.held;
+    return r;
+  }
+  if (r.breach && r.value !== null && r.value <= s.held) return { ...r, breach: false };
+  return r;
 }
 
 /**
@@ -194,6 +244,7 @@ function resetEpisode(): Partial<RuleState> {
     clear_window: [],
     notified: null,
     notified_at: null,
+    levels: [],
   };
 }
 

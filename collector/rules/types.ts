@@ -24,6 +24,12 @@ export interface Lifecycle {
   keep_firing_for_ms: number;
   /** re-send a firing notification after this long (rule time); null = never */
   resend_interval_ms: number | null;
+  /**
+   * A firing episode also clears when the value stays under this fraction of its in-episode
+   * median (the process settled at a new level); the rule then holds that level as its firing
+   * edge until a reading clears normally (the device re-baselined or returned). null: off.
+   */
+  clear_relative?: number | null;
 }
 
 export type RuleField =
@@ -104,6 +110,10 @@ export interface RuleState {
   /** last state notified in this episode: what a restart must not repeat */
   notified: 'pending' | 'firing' | null;
   notified_at: number | null;
+  /** clear_relative: the firing episode's most recent breaching values (at most EPISODE_LEVELS) */
+  levels?: number[];
+  /** clear_relative: after a relative clear, readings at or under this level do not breach */
+  held?: number | null;
 }
 
 export interface TrendPoint {

@@ -84,6 +84,42 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'level-shift: a fault that settles above the limit clears against its own level, and is held there',
+    rules: only('level-shift', { for: 0 }),
+    steps: [
+      [{ m: 0, drift_mean: 10, limits: LIMITS }, ['level-shift inactive→firing']],
+      [{ m: 10 * S, drift_mean: 12, limits: LIMITS }, []],
+      [{ m: 20 * S, drift_mean: 8, limits: LIMITS }, []],
+      // under 0.5 × the episode median 10, though above the limit 2: the fault is over
+      [{ m: 30 * S, drift_mean: 4, limits: LIMITS }, ['level-shift firing→resolved']],
+      // the new level against the old baseline does not fire again…
+      [{ m: 40 * S, drift_mean: 4.5, limits: LIMITS }, []],
+      [{ m: 50 * S, drift_mean: 9, limits: LIMITS }, []],
+      // …a rise past the episode's level does
+      [{ m: 60 * S, drift_mean: 14, limits: LIMITS }, ['level-shift inactive→firing']],
+    ],
+  },
+  {
+    name: 'level-shift: the hold ends with a reading that clears normally (the device re-baselined)',
+    rules: only('level-shift', { for: 0 }),
+    steps: [
+      [{ m: 0, drift_mean: 10, limits: LIMITS }, ['level-shift inactive→firing']],
+      [{ m: 10 * S, drift_mean: 4, limits: LIMITS }, ['level-shift firing→resolved']],
+      [{ m: 20 * S, drift_mean: 0.1, limits: LIMITS }, []],
+      [{ m: 30 * S, drift_mean: 3, limits: LIMITS }, ['level-shift inactive→firing']],
+    ],
+  },
+  {
+    name: 'level-shift with clear_relative off: the settled level keeps firing',
+    rules: only('level-shift', { for: 0, clear_relative: null }),
+    steps: [
+      [{ m: 0, drift_mean: 10, limits: LIMITS }, ['level-shift inactive→firing']],
+      [{ m: 10 * S, drift_mean: 4, limits: LIMITS }, []],
+      [{ m: 20 * S, drift_mean: 4, limits: LIMITS }, []],
+    ],
+    final: ['level-shift', 'firing'],
+  },
+  {
     name: 'threshold device with clear_fraction 0.5',
     rules: only('drift', { for: 0, clear_fraction: 0.5 }),
     steps: [
@@ -133,6 +169,18 @@ describe('evaluate: built-in defaults, device limits, warm-up', () => {
     );
     expect(out).toEqual(c.steps.map(([, t]) => t));
     if (c.final) expect(state.rules[c.final[0]]?.phase).toBe(c.final[1]);
+  });
+
+  it('says why a settled episode resolved', () => {
+    const { state } = run(rulesFrom(only('level-shift', { for: 0 })), [
+      { m: 0, drift_mean: 10, limits: LIMITS },
+      { m: 10 * S, drift_mean: 4, limits: LIMITS },
+    ]);
+    const r = state.rules['level-shift']!;
+    expect(r.reason).toMatch(
+      /drift_mean = 4 above device limit 2; under 0\.5 × its episode level 10: settled/,
+    );
+    expect(r.held).toBe(10);
   });
 
   it('names the device limit in the reason', () => {
