@@ -24,7 +24,8 @@ export interface HealthyRow {
 export interface HealthyFar {
   /** the unlabelled files cut */
   sources: string[];
-  pieces: number;
+  /** the pieces run (with --tune, the odd ones: the even ones were tuned on) */
+  pieces: string[];
   rows_per_piece: number;
   detectors: HealthyRow[];
 }
@@ -51,21 +52,43 @@ export function cutPieces(src: BenchFile, rows: number, outDir: string): BenchFi
   return out;
 }
 
-/** Runs every piece of every unlabelled file; null when no file is long enough for one. */
+/** Every unlabelled file cut into pieces of the protocol's length, below `tmp`. */
+export function healthyPieces(
+  sources: readonly BenchFile[],
+  cfg: SkabBenchConfig,
+  tmp: string,
+): BenchFile[] {
+  return sources.flatMap((s) => cutPieces(s, cfg.healthy.pieceRows, join(tmp, 'healthy')));
+}
+
+/**
+ * With --tune the pieces are shared out: the even ones join the tune files (a knob that keeps
+ * healthy pieces quiet is chosen on healthy data too), the odd ones are reported.
+ */
+export function splitPieces(pieces: readonly BenchFile[]): {
+  tune: BenchFile[];
+  report: BenchFile[];
+} {
+  return {
+    tune: pieces.filter((_, i) => i % 2 === 0),
+    report: pieces.filter((_, i) => i % 2 === 1),
+  };
+}
+
+/** Runs the healthy pieces; null when there are none (no unlabelled file long enough). */
 export async function healthyFar(
   sources: readonly BenchFile[],
+  pieces: readonly BenchFile[],
   o: {
     agentConfig: string;
     model?: string;
     collector: CollectorConfig;
     validated: ReadonlySet<string>;
-    tmp: string;
     cfg: SkabBenchConfig;
     progress: (line: string) => void;
   },
 ): Promise<HealthyFar | null> {
   const rows = o.cfg.healthy.pieceRows;
-  const pieces = sources.flatMap((s) => cutPieces(s, rows, join(o.tmp, 'healthy')));
   if (pieces.length === 0) return null;
   const runs = await runFiles(pieces, {
     agentConfig: o.agentConfig,
@@ -84,7 +107,7 @@ export async function healthyFar(
   }));
   return {
     sources: sources.map((s) => s.name),
-    pieces: pieces.length,
+    pieces: pieces.map((p) => p.name),
     rows_per_piece: rows,
     detectors,
   };

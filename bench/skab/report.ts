@@ -123,11 +123,11 @@ function tuningLines(t: Tuning, r: SkabBenchReport): string[] {
   ];
 }
 
-function healthyLines(h: HealthyFar | null): string[] {
+function healthyLines(h: HealthyFar | null, tuned: boolean): string[] {
   if (h === null)
     return ['Long-horizon healthy FAR: not measured (off, or no unlabelled file long enough)'];
   return [
-    `Long-horizon healthy FAR: ${h.sources.join(', ')} cut into ${h.pieces} pieces of ${h.rows_per_piece} rows, each a device under the same protocol; every row after the warm-up is healthy:`,
+    `Long-horizon healthy FAR: ${h.sources.join(', ')} cut into pieces of ${h.rows_per_piece} rows (${h.pieces.length} reported${tuned ? ': the odd ones; the even ones were tuned on' : ''}), each a device under the same protocol; every row after the warm-up is healthy:`,
     table(
       ['detector', 'FP', 'TN', 'FAR%', 'alerts/healthy h'],
       h.detectors.map((d) => [
@@ -159,7 +159,7 @@ export function formatSkabReport(r: SkabBenchReport): string {
     detectorTable(r.detectors),
     '  FP before/after ep.: false-alarm rows before any labelled episode / after one ended',
     '',
-    ...healthyLines(r.healthy_far),
+    ...healthyLines(r.healthy_far, r.tuning !== null),
     '',
     ...r.detectors.map((d) => `  ${d.detector}: ${d.description}`),
   ];

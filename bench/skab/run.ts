@@ -12,7 +12,7 @@ import { UserError } from '../../shared/errors.ts';
 import { readConfigFile } from '../../collector/config.ts';
 import { SKAB_BENCH_CONFIG, type SkabBenchConfig } from './config.ts';
 import { discoverDataset } from './dataset.ts';
-import { healthyFar, type HealthyFar } from './healthy.ts';
+import { healthyFar, healthyPieces, splitPieces, type HealthyFar } from './healthy.ts';
 import { KnobApplier } from './knob-settings.ts';
 import { KNOBS, type Knob } from './knobs.ts';
 import type { WarmupRows } from './replay.ts';
@@ -149,8 +149,15 @@ export async function runSkabBench(o: SkabBenchOptions): Promise<SkabBenchReport
       ...(o.model !== undefined ? { model: o.model } : {}),
     });
     const model = o.model !== undefined ? { model: o.model } : {};
+    const pieces = o.healthy === false ? [] : healthyPieces(ds.training, cfg, tmp);
+    const shared = tuneFiles ? splitPieces(pieces) : { tune: [], report: pieces };
     const tuning = tuneFiles
-      ? await tuneKnobs(tuneFiles, o.knobs ?? KNOBS, { applier, cfg, progress, ...model })
+      ? await tuneKnobs([...tuneFiles, ...shared.tune], o.knobs ?? KNOBS, {
+          applier,
+          cfg,
+          progress,
+          ...model,
+        })
       : null;
     const setting = tuning?.chosen.setting ?? {};
     const chosenAgent = applier.agentConfigFor(setting);
@@ -171,11 +178,10 @@ export async function runSkabBench(o: SkabBenchOptions): Promise<SkabBenchReport
     const healthy =
       o.healthy === false
         ? null
-        : await healthyFar(ds.training, {
+        : await healthyFar(ds.training, shared.report, {
             agentConfig: chosenAgent,
             collector,
             validated,
-            tmp,
             cfg,
             progress,
             ...model,

@@ -376,10 +376,23 @@ describe('redband bench skab on a synthetic SKAB-like folder', () => {
   it('runs the healthy pieces as devices: every row after the warm-up healthy', async () => {
     const r = await runSkabBench({ dir, agentConfig, score: ['valve'] });
     const h = r.healthy_far!;
-    expect(h).toMatchObject({ sources: ['free/free.csv'], pieces: 2, rows_per_piece: 1150 });
+    expect(h).toMatchObject({
+      sources: ['free/free.csv'],
+      pieces: ['free/free.csv piece 0', 'free/free.csv piece 1'],
+      rows_per_piece: 1150,
+    });
     expect(h.detectors.map((d) => d.detector)).toEqual(r.detectors.map((d) => d.detector));
     for (const d of h.detectors) expect(d.fp + d.tn).toBe(2 * (1150 - 400));
-    expect(formatSkabReport(r)).toContain('cut into 2 pieces of 1150 rows');
+    expect(formatSkabReport(r)).toContain('cut into pieces of 1150 rows (2 reported)');
+  }, 50_000);
+
+  it('with --tune, tunes on the even healthy pieces and reports the odd ones', async () => {
+    const r = await runSkabBench({ dir, agentConfig, tune: ['valve'], score: ['pump'] });
+    expect(r.healthy_far!.pieces).toEqual(['free/free.csv piece 1']);
+    for (const d of r.healthy_far!.detectors) expect(d.fp + d.tn).toBe(1150 - 400);
+    expect(formatSkabReport(r)).toContain(
+      '(1 reported: the odd ones; the even ones were tuned on)',
+    );
   }, 50_000);
 
   it('refuses an agent config whose warm-up is not rows 0–399', async () => {
