@@ -17,4 +17,6 @@ export const KNOBS: readonly Knob[] = [
   { key: 'detect.limit_margin', values: [2, 2.5, 3, 4] },
   { key: 'detect.mean_window', values: [20, 30, 45] },
   { key: 'rules.level-shift.clear_fraction', values: [0.5, 0.8, 1] },
+  { key: 'detect.adapt_window', values: [0, 120, 300] },
+  { key: 'detect.rebaseline.mode', values: ['manual', 'auto'] },
 ];
