@@ -12,14 +12,15 @@ import {
 } from './lifecycle.ts';
 import { fieldValue, silentReading, thresholdReading } from './readings.ts';
 import { findSilence } from './silences.ts';
-import type {
-  DeviceState,
-  EvalResult,
-  Observation,
-  Rule,
-  RuleState,
-  Suppression,
-  Transition,
+import {
+  REBASELINES_KEPT,
+  type DeviceState,
+  type EvalResult,
+  type Observation,
+  type Rule,
+  type RuleState,
+  type Suppression,
+  type Transition,
 } from './types.ts';
 
 export function initialDeviceState(fleet: string, device: string): DeviceState {
@@ -65,6 +66,8 @@ function applyEvent(prev: DeviceState, obs: Observation, now: number): DeviceSta
   if (m.band_value !== null && band !== null) {
     d.trend = [...d.trend, { t: m.window_end, v: m.band_value }].slice(-obs.forecast.points);
   }
+  if (m.rebaseline)
+    d.rebaselines = [...(d.rebaselines ?? []), m.rebaseline].slice(-REBASELINES_KEPT);
   return d;
 }
 

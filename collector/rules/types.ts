@@ -1,6 +1,11 @@
 // Types of the alert evaluator: rules (as parsed from config, durations in ms), the
 // per-device state it threads through, what it observes, and what it reports.
-import type { Band, MetricsMessage, StatusMessage } from '../../shared/schema/index.ts';
+import type {
+  Band,
+  MetricsMessage,
+  RebaselineInfo,
+  StatusMessage,
+} from '../../shared/schema/index.ts';
 import type { ScalarMeasure } from '../../shared/measures/types.ts';
 
 /** `for`: a data-time duration, or N breaching readings among the last M. */
@@ -144,7 +149,12 @@ export interface DeviceState {
   rules: Record<string, RuleState>;
   /** the band measure's recent points; the forecast is derived from them when read (forecast.ts) */
   trend: TrendPoint[];
+  /** the device's most recent level-shift re-baselines (metrics.rebaseline), newest last */
+  rebaselines?: RebaselineInfo[];
 }
+
+/** Re-baselines a device state keeps: what an operator reviewing the device needs to see. */
+export const REBASELINES_KEPT = 5;
 
 export interface ForecastConfig {
   /** points kept for the fit */

@@ -212,3 +212,26 @@ describe('evaluate: built-in defaults, device limits, warm-up', () => {
     expect(notified({ ...defaults, ...old })).toBeGreaterThan(40);
   });
 });
+
+describe('evaluate: re-baselines', () => {
+  it('keeps the device’s most recent re-baselines, newest last', async () => {
+    const { evaluate, initialDeviceState } = await import('../../collector/rules/evaluate.ts');
+    const { metrics } = await import('./fixtures.ts');
+    let state = initialDeviceState('f1', 'd1');
+    for (let i = 0; i < 7; i++) {
+      const m = {
+        ...metrics({ t: (i + 1) * 10 * S, seq: i }),
+        rebaseline: { at: i, reason: `r${i}`, shift: { flow: -i } },
+      };
+      const obs = {
+        kind: 'metrics' as const,
+        metrics: m,
+        rules: [],
+        silences: [],
+        forecast: { points: 16, min_points: 3 },
+      };
+      state = evaluate(state, obs, m.window_end).state;
+    }
+    expect(state.rebaselines!.map((r) => r.reason)).toEqual(['r2', 'r3', 'r4', 'r5', 'r6']);
+  });
+});
