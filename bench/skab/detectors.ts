@@ -34,7 +34,7 @@ export const DETECTORS: readonly DetectorInfo[] = [
   {
     name: 'level-shift',
     description:
-      'rule level-shift: drift_mean (mean term of the KL, 30-s mean) > limits.drift_mean',
+      'rule level-shift: drift_mean (mean term of the KL of the sliding mean) > limits.drift_mean',
     rules: ['level-shift'],
   },
   {
