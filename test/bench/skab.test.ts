@@ -271,10 +271,10 @@ describe('redband bench skab on a synthetic SKAB-like folder', () => {
     expect(r.files[0]!.thresholds.drift_mean).toBeGreaterThan(0);
   }, 50_000);
 
-  // limit_margin and clear_fraction have shipped values 3 and 0.8: a grid of 2 × 2 points;
+  // limit_margin and clear_fraction have shipped values 4 and 0.8: a grid of 2 × 2 points;
   // the two keys no schema knows are skipped, not fatal
   const knobs = [
-    { key: 'detect.limit_margin', values: [2, 3] },
+    { key: 'detect.limit_margin', values: [2, 4] },
     { key: 'rules.level-shift.clear_fraction', values: [0.5] },
     { key: 'detect.no_such_knob', values: [1] },
     { key: 'rules.level-shift.no_such_field', values: [true] },
@@ -308,7 +308,7 @@ describe('redband bench skab on a synthetic SKAB-like folder', () => {
       expect(t.detectors[0]!.files.map((f) => f.file)).toEqual(tuned);
       expect(r.files.map((f) => f.file)).toEqual(scored);
       expect(t.knobs.map((k) => [k.key, k.shipped, k.values])).toEqual([
-        ['detect.limit_margin', 3, [2]],
+        ['detect.limit_margin', 4, [2]],
         ['rules.level-shift.clear_fraction', 0.8, [0.5]],
       ]);
       expect(t.skipped.map((k) => k.key)).toEqual([
@@ -323,7 +323,7 @@ describe('redband bench skab on a synthetic SKAB-like folder', () => {
       ]);
       expect(t.chosen).toBe(choosePoint(t.grid, SKAB_BENCH_CONFIG.tuning));
       // the scored files ran with the chosen knobs
-      expect(r.agent.limit_margin).toBe(t.chosen.setting['detect.limit_margin'] ?? 3);
+      expect(r.agent.limit_margin).toBe(t.chosen.setting['detect.limit_margin'] ?? 4);
     },
     50_000,
   );
