@@ -309,7 +309,11 @@ export class CollectorCore {
     for (const t of transitions) {
       this.logTransition(state, t);
       if (!t.notify) continue;
-      const alert = toAlert(state, t, now);
+      const alert = toAlert(state, t, now, {
+        rule: this.config.rules.find((r) => r.name === t.rule),
+        // the message that moved the rule; a wall-clock transition: the device's latest
+        metrics: event.kind === 'metrics' ? event.metrics : last?.message,
+      });
       alerts.push({ id: this.store.addAlert(alert), alert });
     }
     if (transitions.length || event.kind !== 'tick') this.dirtyFleets.add(state.fleet);

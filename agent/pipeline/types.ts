@@ -1,6 +1,8 @@
 // The values that flow between pipeline stages. Windows carry their data-time span so every
 // snapshot can say which stretch of the data it summarizes (window_start / window_end).
 
+import type { Attribution } from '../../shared/schema/metrics.ts';
+
 /** T consecutive samples of C channels, row-major [T, C]; NaN marks a missing value. */
 export interface RawWindow {
   /** data time of the first and last sample, epoch ms */
@@ -18,7 +20,12 @@ export interface ModelWindow {
   driftMean?: number | null;
   /** set on the window at which the level-shift baseline was re-fitted */
   rebaseline?: RebaselineEvent;
+  /** the input channels behind drift_mean and the input coupling; set once per reading (level-shift.ts) */
+  attribution?: InputAttribution;
 }
+
+/** The level-shift stage's part of a snapshot's attribution (shared/schema/metrics.ts). */
+export type InputAttribution = Pick<Attribution, 'drift_mean' | 'coupling'>;
 
 /** The level-shift baseline was re-fitted on a new level (operators/level-shift.ts). */
 export interface RebaselineEvent {
@@ -45,4 +52,18 @@ export interface InferredBatch {
   driftMean?: Float64Array;
   /** re-baselines among the batch's windows, in order */
   rebaselines?: RebaselineEvent[];
+  /** the input attributions among the batch's windows, in order, with their window's end */
+  attributions?: { at: number; value: InputAttribution }[];
+  /** the reconstruction error per channel; absent: no recon attribution */
+  channelErrors?: ChannelErrors;
+}
+
+/** Per window and channel ([n, C] row-major) of one batch's masked pass. */
+export interface ChannelErrors {
+  /** the model's channel names (C) */
+  channels: readonly string[];
+  /** sum of squared errors on the masked cells of the channel */
+  sum: Float64Array;
+  /** how many cells that was (a mask hides a different number per channel) */
+  hidden: Float64Array;
 }

@@ -106,6 +106,7 @@ export class MetricsNumbering {
     if ('drift_mean' in snap) msg.drift_mean = snap.drift_mean;
     if ('limits' in snap) msg.limits = snap.limits;
     if (snap.rebaseline) msg.rebaseline = snap.rebaseline;
+    if (snap.attribution) msg.attribution = snap.attribution;
     msg.health = health;
     msg.sent_at = Math.round(now);
     // Every message is still checked against the schema; the exact fast check (check-metrics.ts)

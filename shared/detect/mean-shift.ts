@@ -10,6 +10,7 @@
 // Dropping them keeps the part of the drift that carries the signal.
 import { RunningCovariance } from '../covariance/welford.ts';
 import { cholesky, choleskySolve, type CholeskyFactor } from '../linalg/cholesky.ts';
+import { inverseDiagonal, reconstructionContributions, shares } from './attribution.ts';
 
 /** Relative ridge on the baseline covariance: quantized or near-constant channels stay invertible. */
 export const DEFAULT_RIDGE = 1e-6;
@@ -92,6 +93,8 @@ export class MeanShiftDetector {
   paused = false;
   private readonly fit: RunningCovariance;
   private baseline: MeanShiftBaseline | null = null;
+  /** diag(Σ_0⁻¹), formed on the first `contributions()`: Σ_0 never changes after the fit */
+  private invDiag: Float64Array | null = null;
   /** ring of the last `window` samples and their running sum */
   private readonly ring: Float64Array;
   private readonly sum: Float64Array;
@@ -186,6 +189,23 @@ export class MeanShiftDetector {
     const { k } = this;
     for (let i = 0; i < k; i++) this.scratch[i] = this.sum[i]! / this.filled;
     return meanShiftKl(this.baseline, this.scratch);
+  }
+
+  /**
+   * Each channel's share of the statistic: its reconstruction-based contribution
+   * (shared/detect/attribution.ts) to dᵀΣ_0⁻¹d of the current sliding mean, normalized to
+   * sum 1. Null when `value()` is, or when d = 0 (nothing to attribute). O(k²) per call, so a
+   * caller asks once per reading, not per sample.
+   */
+  contributions(): Float64Array | null {
+    if (!this.baseline || this.seen <= this.fitSamples) return null;
+    const { k } = this;
+    const d = new Float64Array(k);
+    for (let i = 0; i < k; i++) d[i] = this.sum[i]! / this.filled - this.baseline.mean[i]!;
+    this.invDiag ??= inverseDiagonal(this.baseline.factor);
+    return shares(
+      reconstructionContributions(choleskySolve(this.baseline.factor, d), this.invDiag),
+    );
   }
 }
 

@@ -9,6 +9,7 @@
 // output then differs from the input (it cannot carry such a key), so the fast path returns
 // only values zod would return unchanged.
 import { SCALAR_MEASURES } from '../measures/types.ts';
+import { ATTRIBUTION_MAX_CHANNELS } from './metrics.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -69,6 +70,7 @@ const TOP = keys(
   'drift_mean',
   'limits',
   'rebaseline',
+  'attribution',
   'health',
   'sent_at',
 );
@@ -204,6 +206,27 @@ const rebaseline = (r: unknown): boolean => {
   return true;
 };
 
+const ATTRIBUTION = keys('drift_mean', 'coupling', 'recon');
+const SHARE = keys('channel', 'share');
+const DELTA = keys('channel', 'delta');
+/** an array of at most ATTRIBUTION_MAX_CHANNELS {channel, <score>} objects */
+function rankedList(v: unknown, allowed: ReadonlySet<string>, score: string): boolean {
+  if (!Array.isArray(v) || v.length > ATTRIBUTION_MAX_CHANNELS) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
+    if (!isObj(e) || !onlyKeys(e, allowed) || !boundedString(e.channel, 1, 64)) return false;
+    const s = e[score];
+    if (!num(s) || (score === 'share' && !(s >= 0 && s <= 1))) return false;
+  }
+  return true;
+}
+const attribution = (a: unknown): boolean =>
+  isObj(a) &&
+  onlyKeys(a, ATTRIBUTION) &&
+  optional(a.drift_mean, (v) => rankedList(v, SHARE, 'share')) &&
+  optional(a.coupling, (v) => rankedList(v, DELTA, 'delta')) &&
+  optional(a.recon, (v) => rankedList(v, SHARE, 'share'));
+
 const recon = (r: unknown): boolean =>
   isObj(r) && onlyKeys(r, RECON) && nonneg(r.mean) && nonneg(r.p95);
 
@@ -231,6 +254,7 @@ export function isValidMetrics(m: unknown): boolean {
     optional(m.drift_mean, (v) => orNull(v, nonneg)) &&
     optional(m.limits, (v) => orNull(v, limits)) &&
     optional(m.rebaseline, rebaseline) &&
+    optional(m.attribution, attribution) &&
     health(m.health) &&
     count(m.sent_at)
   );

@@ -38,6 +38,30 @@ export const rebaselineSchema = z.strictObject({
 });
 export type RebaselineInfo = z.infer<typeof rebaselineSchema>;
 
+/** Most channels one attribution list may name (the agent publishes its top few). */
+export const ATTRIBUTION_MAX_CHANNELS = 8;
+const channelName = z.string().min(1).max(64);
+const channelShareSchema = z.strictObject({ channel: channelName, share: finite.min(0).max(1) });
+const ranked = <T extends z.ZodType>(item: T) => z.array(item).max(ATTRIBUTION_MAX_CHANNELS);
+
+/**
+ * Which channels each statistic's value comes from, ranked, most responsible first
+ * (shared/detect/attribution.ts). Every list is optional: absent when there is nothing to
+ * attribute (no shift, no baseline yet).
+ */
+export const attributionSchema = z.strictObject({
+  /** shares (sum 1 over all channels) of drift_mean: reconstruction-based contributions */
+  drift_mean: ranked(channelShareSchema).optional(),
+  /**
+   * change of each watched input channel's coupling to the others, I(Xᵢ; X₋ᵢ) = ½ log (R⁻¹)ᵢᵢ
+   * in nats, against the warm-up's: negative = decoupled, positive = locked to the others
+   */
+  coupling: ranked(z.strictObject({ channel: channelName, delta: finite })).optional(),
+  /** shares of the period's masked reconstruction error in excess of each channel's warm-up level */
+  recon: ranked(channelShareSchema).optional(),
+});
+export type Attribution = z.infer<typeof attributionSchema>;
+
 export const metricsSchema = z.strictObject({
   schema: z.literal(METRICS_SCHEMA),
   version: z.literal(METRICS_VERSION),
@@ -86,6 +110,8 @@ export const metricsSchema = z.strictObject({
    * (an episode settled, or an operator asked): from then on drift_mean is measured against it.
    */
   rebaseline: rebaselineSchema.optional(),
+  /** the channels behind drift_mean, the input coupling and the reconstruction error; live only */
+  attribution: attributionSchema.optional(),
   health: healthSchema,
   /** wall-clock publish time, for latency only; rules run on window_end */
   sent_at: epochMsSchema,

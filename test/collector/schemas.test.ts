@@ -11,6 +11,7 @@ describe('exported JSON Schemas', () => {
     const files = await renderSchemas();
     expect([...files.keys()].sort()).toEqual([
       'redband.alert.v1.schema.json',
+      'redband.alert.v2.schema.json',
       'redband.command.v1.schema.json',
       'redband.metrics.v1.schema.json',
       'redband.status.v1.schema.json',

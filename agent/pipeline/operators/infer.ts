@@ -16,12 +16,16 @@
 // batch, and each run gets views of its 2n rows. onnxruntime reads the inputs before its
 // promise resolves, and the drain runs one batch at a time (bounded-queue.ts), so a buffer is
 // never rewritten while a run still needs it.
+//
+// The error is also summed per channel (which channel the model stopped explaining: the
+// recon attribution of a snapshot): each pooled mask knows, per hidden cell, its channel, and
+// per channel how many cells it hides, so the split costs one add per hidden cell.
 import type { Rng } from '../../../mae/rng.ts';
 import { hiddenCount, sampleMasks } from '../../../mae/windows.ts';
 import type { BufferPool } from '../buffers.ts';
 import type { InferenceSession } from '../../inference/types.ts';
 import type { PipelineCounters } from '../counters.ts';
-import type { InferredBatch, ModelWindow, RebaselineEvent } from '../types.ts';
+import type { InferredBatch, InputAttribution, ModelWindow, RebaselineEvent } from '../types.ts';
 
 export interface InferOptions {
   session: InferenceSession;
@@ -45,7 +49,9 @@ export function createInfer(opts: InferOptions): InferBatch {
   const { session, rng, counters } = opts;
   const now = opts.now ?? (() => performance.now());
   const k = session.model.latentDim;
-  const perWindow = session.model.window * session.model.channels.length;
+  const channels = session.model.channels;
+  const c = channels.length;
+  const perWindow = session.model.window * c;
 
   // The pool: M dense masks (copied into the batch's mask rows) and, per mask, the indices of
   // its hidden cells (the recon error visits only those).
@@ -53,9 +59,18 @@ export function createInfer(opts: InferOptions): InferBatch {
   const pool = sampleMasks(rng, poolSize, perWindow, session.model.maskRatio);
   const hidden = hiddenCount(session.model.maskRatio, perWindow);
   const hiddenIdx = new Int32Array(poolSize * hidden);
+  // the channel of each hidden cell ([T, C] row-major: cell j is channel j mod C), and per
+  // mask and channel the number of hidden cells
+  const hiddenChannel = new Int32Array(poolSize * hidden);
+  const hiddenPerChannel = new Float64Array(poolSize * c);
   for (let p = 0, o = 0; p < poolSize; p++) {
     const base = p * perWindow;
-    for (let j = 0; j < perWindow; j++) if (pool[base + j] === 1) hiddenIdx[o++] = j;
+    for (let j = 0; j < perWindow; j++) {
+      if (pool[base + j] !== 1) continue;
+      hiddenChannel[o] = j % c;
+      hiddenIdx[o++] = j;
+      hiddenPerChannel[p * c + (j % c)]!++;
+    }
   }
 
   // Grown to the largest batch seen, then reused.
@@ -81,6 +96,7 @@ export function createInfer(opts: InferOptions): InferBatch {
     const ends = new Float64Array(n);
     const driftMean = new Float64Array(n);
     const rebaselines: RebaselineEvent[] = [];
+    const attributions: { at: number; value: InputAttribution }[] = [];
     for (let i = 0; i < n; i++) {
       const w = batch[i]!;
       x.set(w.x, i * perWindow);
@@ -93,6 +109,7 @@ export function createInfer(opts: InferOptions): InferBatch {
       ends[i] = w.end;
       driftMean[i] = w.driftMean ?? Number.NaN;
       if (w.rebaseline) rebaselines.push(w.rebaseline);
+      if (w.attribution) attributions.push({ at: w.end, value: w.attribution });
     }
     const t0 = now();
     const out = await session.run(x, mask, 2 * n);
@@ -101,16 +118,21 @@ export function createInfer(opts: InferOptions): InferBatch {
 
     const recon = out.recon;
     const reconError = new Float64Array(n);
+    const channelErrorSum = new Float64Array(n * c);
+    const channelHidden = new Float64Array(n * c);
     for (let i = 0; i < n; i++) {
       const base = half + i * perWindow;
       const from = picks[i]! * hidden;
+      const row = i * c;
       let sum = 0;
       for (let j = from; j < from + hidden; j++) {
-        const c = base + hiddenIdx[j]!;
-        const d = recon[c]! - x[c]!;
+        const cell = base + hiddenIdx[j]!;
+        const d = recon[cell]! - x[cell]!;
         sum += d * d;
+        channelErrorSum[row + hiddenChannel[j]!]! += d * d;
       }
       reconError[i] = sum / hidden;
+      channelHidden.set(hiddenPerChannel.subarray(picks[i]! * c, (picks[i]! + 1) * c), row);
     }
     return {
       n,
@@ -122,6 +144,8 @@ export function createInfer(opts: InferOptions): InferBatch {
       ends,
       driftMean,
       ...(rebaselines.length ? { rebaselines } : {}),
+      ...(attributions.length ? { attributions } : {}),
+      channelErrors: { channels, sum: channelErrorSum, hidden: channelHidden },
     };
   };
 }

@@ -11,7 +11,21 @@
 // the inference queue and must not wait for the summary. While an episode is open μ₀ does not
 // adapt; when one settles at a new level the baseline is re-fitted there (after
 // `rebaselineAfterMs`, or when `requestRebaseline` is called), and the window carries the event.
+//
+// Once per reading (every `readEvery` windows, as the snapshots fall) the stage also says which
+// channels are behind the statistic (shared/detect/attribution.ts): each channel's share of
+// drift_mean, and the change of each channel's coupling to the others in the input space — a
+// forgetting covariance of the watched samples (memory `couplingWindow` samples) against the
+// mean of the same estimate over the held-out warm-up readings. Against the same estimator, not
+// the warm-up's full covariance: a short forgetting estimate of autocorrelated samples is
+// biased, and comparing it with a long one would show a change on a healthy device.
 import type { OperatorFunction } from 'rxjs';
+import { ForgettingCovariance } from '../../../shared/covariance/forgetting.ts';
+import {
+  channelCoupling,
+  couplingChange,
+  rankChannels,
+} from '../../../shared/detect/attribution.ts';
 import { MeanShiftDetector } from '../../../shared/detect/mean-shift.ts';
 import {
   holdsBaseline,
@@ -22,7 +36,10 @@ import {
 } from '../../../shared/detect/episode.ts';
 import { LimitsCalibration } from '../limits.ts';
 import { runChunkedStage, type Stage, type StageRegistry } from '../stage.ts';
-import type { ModelWindow, RebaselineEvent } from '../types.ts';
+import type { InputAttribution, ModelWindow, RebaselineEvent } from '../types.ts';
+
+/** Channels each published attribution list names. */
+export const ATTRIBUTION_TOP = 3;
 
 export interface LevelShiftOptions {
   /** samples per window (T) and channels per sample (C) of a model window */
@@ -49,6 +66,51 @@ export interface LevelShiftOptions {
   readEvery?: number;
   /** operator re-baselines: the stage polls it once per window */
   control?: RebaselineControl;
+  /** memory, in samples, of the input-coupling estimate; default `defaultCouplingWindow` */
+  couplingWindow?: number;
+}
+
+/**
+ * Five readings' worth of samples, so the estimate follows a fault about as fast as the
+ * readings that judge it, and at least 10 samples per channel, so a correlation matrix of k
+ * channels is estimated from several times k samples.
+ */
+export function defaultCouplingWindow(k: number, hop: number, readEvery: number): number {
+  return Math.max(10 * k, 5 * readEvery * hop);
+}
+
+/** Rounded for the wire: four decimals are more than any reader of a share needs. */
+export const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+
+/** The watched channels' coupling to each other, live against the held-out warm-up's mean. */
+class InputCoupling {
+  private readonly live: ForgettingCovariance;
+  private readonly baseline: Float64Array;
+  private readings = 0;
+  constructor(
+    readonly k: number,
+    window: number,
+  ) {
+    if (!(window > 1)) throw new RangeError(`couplingWindow must be > 1 sample, got ${window}`);
+    this.live = new ForgettingCovariance(k, 1 / window);
+    this.baseline = new Float64Array(k);
+  }
+  push(row: Float64Array): void {
+    this.live.push(row);
+  }
+  private current(): Float64Array {
+    return channelCoupling(this.live.covariance(), this.k);
+  }
+  calibrate(): void {
+    const c = this.current();
+    this.readings++;
+    for (let i = 0; i < this.k; i++)
+      this.baseline[i]! += (c[i]! - this.baseline[i]!) / this.readings;
+  }
+  /** live − baseline per channel; null before any held-out reading */
+  change(): Float64Array | null {
+    return this.readings === 0 ? null : couplingChange(this.current(), this.baseline);
+  }
 }
 
 /** A request to re-fit the level-shift baseline now (an operator's command). */
@@ -93,6 +155,32 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
   const readEvery = o.readEvery ?? 1;
   const row = new Float64Array(watch.length);
   let first = true;
+  // one channel has no "others" to be coupled to
+  const coupling =
+    watch.length < 2
+      ? null
+      : new InputCoupling(
+          watch.length,
+          o.couplingWindow ?? defaultCouplingWindow(watch.length, hop, readEvery),
+        );
+
+  /** the reading's attribution: shares of drift_mean, and the coupling change */
+  const attribute = (): InputAttribution | undefined => {
+    const out: InputAttribution = {};
+    const shares = detector.contributions();
+    if (shares) {
+      out.drift_mean = rankChannels(shares, ATTRIBUTION_TOP).map((r) => ({
+        channel: names[r.index]!,
+        share: round4(r.value),
+      }));
+    }
+    const change = coupling?.change();
+    const top = change ? rankChannels(change, ATTRIBUTION_TOP, 'abs') : [];
+    if (top.length > 0) {
+      out.coupling = top.map((r) => ({ channel: names[r.index]!, delta: round4(r.value) }));
+    }
+    return out.drift_mean || out.coupling ? out : undefined;
+  };
 
   const rebaseline = (at: number, reason: string): RebaselineEvent | null => {
     const r = detector.rebaseline();
@@ -128,11 +216,14 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
         const base = r * c;
         for (let j = 0; j < watch.length; j++) row[j] = w.x[base + watch[j]!]!;
         detector.add(row);
+        coupling?.push(row);
       }
       windows++;
+      const reading = windows % readEvery === 0;
       let value = detector.value();
       if (windows > o.fitWindows && windows <= warmup) {
         calibration.add('drift_mean', value);
+        if (reading) coupling?.calibrate();
         if (windows === warmup) limit = calibration.derive()?.drift_mean ?? null;
       } else if (windows > warmup && value !== null) {
         const event = follow(w, value);
@@ -140,6 +231,8 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
           w.rebaseline = event;
           value = detector.value();
         }
+        const a = reading ? attribute() : undefined;
+        if (a) w.attribution = a;
       }
       w.driftMean = value;
       emit(w);

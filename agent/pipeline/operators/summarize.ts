@@ -3,6 +3,10 @@
 // baseline, reconstruction error of the period, band, level shift of the inputs, limits).
 // Rows are handled one at a time so a snapshot covers exactly P windows even when a batch
 // straddles the period boundary.
+//
+// A live snapshot also names the channels behind its statistics (metrics.attribution): the
+// level-shift stage's latest reading (drift_mean shares, input coupling change), and the
+// period's reconstruction error per channel in excess of that channel's warm-up level.
 import type { OperatorFunction } from 'rxjs';
 import { computeMeasuresFrom } from '../../../shared/measures/compute.ts';
 import {
@@ -12,16 +16,18 @@ import {
   type DriftResult,
 } from '../../../shared/measures/drift.ts';
 import { scalarMeasure, type ScalarMeasure } from '../../../shared/measures/types.ts';
+import { excessShares, rankChannels } from '../../../shared/detect/attribution.ts';
 import type { RunningCovariance } from '../../../shared/covariance/welford.ts';
 import type { Band } from '../../../shared/schema/common.ts';
-import type { MetricsMessage } from '../../../shared/schema/metrics.ts';
+import type { Attribution, MetricsMessage } from '../../../shared/schema/metrics.ts';
 import { warmupBand } from '../band.ts';
 import { LimitsCalibration, type Limits } from '../limits.ts';
 import type { PipelineCounters } from '../counters.ts';
 import type { Sketches } from '../sketches.ts';
 import { runStage, type Stage, type StageRegistry } from '../stage.ts';
 import { quantile } from '../stats.ts';
-import type { InferredBatch, RebaselineEvent } from '../types.ts';
+import type { ChannelErrors, InferredBatch, InputAttribution, RebaselineEvent } from '../types.ts';
+import { ATTRIBUTION_TOP, round4 } from './level-shift.ts';
 
 /** The data part of a metrics message; the publisher adds identity, seq, health and time. */
 export type Snapshot = Pick<
@@ -40,6 +46,7 @@ export type Snapshot = Pick<
   | 'drift_mean'
   | 'limits'
   | 'rebaseline'
+  | 'attribution'
 >;
 
 export interface SummarizeOptions {
@@ -103,6 +110,9 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
   let rebaseline: RebaselineEvent | null = null;
 
   const heldOut = (): boolean => inWarmup && total > fit;
+  /** the level-shift stage's latest reading of the input channels */
+  let input: InputAttribution | null = null;
+  const channelErrors = new ChannelErrorTotals();
 
   // A frozen baseline never changes again (Sketches pushes to it only until the freeze), so
   // its covariance, Cholesky factor and log-determinant are computed once, not per snapshot.
@@ -155,7 +165,13 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     else {
       if (driftNote !== undefined) snap.drift_note = driftNote;
       snap.limits = limits;
+      const recon = channelErrors.attribution();
+      const attribution: Attribution = { ...input, ...(recon ? { recon } : {}) };
+      if (attribution.drift_mean || attribution.coupling || attribution.recon) {
+        snap.attribution = attribution;
+      }
     }
+    channelErrors.endPeriod();
     if (rebaseline) snap.rebaseline = rebaseline;
     rebaseline = null;
     errors = [];
@@ -202,6 +218,8 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
       const dm = batch.driftMean;
       const events = batch.rebaselines;
       let nextEvent = 0;
+      const readings = batch.attributions;
+      let nextReading = 0;
       for (let i = 0; i < batch.n; i++) {
         const row = latent.subarray(i * k, (i + 1) * k);
         // A non-finite latent would poison the sketches for good; drop it as a bad window.
@@ -219,6 +237,10 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
         while (events && nextEvent < events.length && events[nextEvent]!.at <= ends[i]!) {
           rebaseline = events[nextEvent++]!;
         }
+        while (readings && nextReading < readings.length && readings[nextReading]!.at <= ends[i]!) {
+          input = readings[nextReading++]!.value;
+        }
+        if (batch.channelErrors) channelErrors.add(batch.channelErrors, i, inWarmup);
         count++;
         total++;
         if (heldOut()) calibrate(err);
@@ -232,6 +254,59 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
       if (count > 0) emit(snapshot());
     },
   };
+}
+
+/**
+ * Squared masked-reconstruction errors and hidden cells per channel: of the current period,
+ * and of the whole warm-up (each channel's own healthy level).
+ */
+class ChannelErrorTotals {
+  private names: readonly string[] = [];
+  private period = { sum: new Float64Array(0), hidden: new Float64Array(0) };
+  private warmup = { sum: new Float64Array(0), hidden: new Float64Array(0) };
+
+  add(e: ChannelErrors, row: number, inWarmup: boolean): void {
+    const c = e.channels.length;
+    if (this.names !== e.channels) {
+      this.names = e.channels;
+      this.period = { sum: new Float64Array(c), hidden: new Float64Array(c) };
+      if (this.warmup.sum.length !== c) {
+        this.warmup = { sum: new Float64Array(c), hidden: new Float64Array(c) };
+      }
+    }
+    for (let j = 0; j < c; j++) {
+      const s = e.sum[row * c + j]!;
+      const h = e.hidden[row * c + j]!;
+      // a non-finite error is left out, as in the period's recon mean
+      if (!Number.isFinite(s)) continue;
+      this.period.sum[j]! += s;
+      this.period.hidden[j]! += h;
+      if (inWarmup) {
+        this.warmup.sum[j]! += s;
+        this.warmup.hidden[j]! += h;
+      }
+    }
+  }
+
+  endPeriod(): void {
+    this.period.sum.fill(0);
+    this.period.hidden.fill(0);
+  }
+
+  /** the top channels by excess error over their warm-up level; undefined when none */
+  attribution(): Attribution['recon'] {
+    const c = this.names.length;
+    if (c === 0) return undefined;
+    const meanOf = (t: { sum: Float64Array; hidden: Float64Array }) =>
+      Float64Array.from(t.sum, (s, j) => (t.hidden[j]! > 0 ? s / t.hidden[j]! : 0));
+    const warm = this.warmup.hidden.some((h) => h > 0) ? meanOf(this.warmup) : null;
+    const s = excessShares(meanOf(this.period), warm);
+    if (!s) return undefined;
+    return rankChannels(s, ATTRIBUTION_TOP).map((r) => ({
+      channel: this.names[r.index]!,
+      share: round4(r.value),
+    }));
+  }
 }
 
 function finiteMean(values: Float64Array): number {

@@ -88,4 +88,26 @@ describe('batched inference', () => {
     expect(Array.from(out.latent)).toEqual([5 * T * C]);
     expect(Array.from(out.reconError)).toEqual([1]);
   });
+
+  it('splits the masked error by channel: the cells each mask hides, per channel', async () => {
+    const calls: Array<{ n: number; mask: Float32Array }> = [];
+    // recon = x + 1 on channel a, x + 3 on channel b: squared errors 1 and 9
+    const session = fakeSession(calls);
+    session.run = async (x, mask, n) => {
+      calls.push({ n, mask: mask.slice() });
+      return { latent: new Float32Array(n), recon: x.map((v, j) => v + (j % C === 0 ? 1 : 3)) };
+    };
+    const infer = createInfer({ session, rng: new Rng(3), counters: new PipelineCounters() });
+    const w = () => ({ start: 0, end: 3, x: new Float32Array(T * C) });
+    const out = await infer([w(), w(), w()]);
+    const e = out.channelErrors!;
+    expect(e.channels).toEqual(['a', 'b']);
+    for (let i = 0; i < 3; i++) {
+      const mask = calls[0]!.mask.subarray((3 + i) * T * C, (4 + i) * T * C);
+      const hidden = [0, 1].map((c) => mask.filter((m, j) => m === 1 && j % C === c).length);
+      expect(Array.from(e.hidden.subarray(i * C, (i + 1) * C))).toEqual(hidden);
+      expect(Array.from(e.sum.subarray(i * C, (i + 1) * C))).toEqual([hidden[0]!, 9 * hidden[1]!]);
+      expect(out.reconError[i]).toBeCloseTo((hidden[0]! + 9 * hidden[1]!) / (T * C * 0.5), 12);
+    }
+  });
 });

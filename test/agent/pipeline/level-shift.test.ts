@@ -6,6 +6,7 @@ import {
 } from '../../../agent/pipeline/operators/level-shift.ts';
 import type { ModelWindow } from '../../../agent/pipeline/types.ts';
 import type { EpisodePolicy } from '../../../shared/detect/episode.ts';
+import { createRng, type Rng } from '../../../shared/random.ts';
 
 // One channel, T = 1, hop 1: a window per sample, so window i is sample i.
 const policy: EpisodePolicy = {
@@ -84,5 +85,73 @@ describe('level-shift stage: episodes and re-baselines', () => {
     // a step to 8 is held: the statistic does not decay while the episode is open
     const step = feed({ ...base, adaptWindow: 20 }, Array(200).fill(8));
     expect(step.at(-1)!.driftMean!).toBeCloseTo(step[10]!.driftMean!, 6);
+  });
+});
+
+describe('level-shift stage: attribution', () => {
+  // three channels: a and b share a source, c is independent; a window per sample
+  const three: LevelShiftOptions = {
+    window: 1,
+    channels: 3,
+    hop: 1,
+    watch: [0, 1, 2],
+    watchNames: ['a', 'b', 'c'],
+    meanWindow: 10,
+    fitWindows: 200,
+    warmupWindows: 400,
+    readEvery: 5,
+    couplingWindow: 100,
+  };
+
+  function run(fault: (x: [number, number, number], rng: Rng) => void): ModelWindow[] {
+    const stage = createLevelShiftStage(three);
+    const rng = createRng(7);
+    const out: ModelWindow[] = [];
+    for (let i = 0; i < 700; i++) {
+      const s = rng.normal();
+      const x: [number, number, number] = [
+        s + 0.1 * rng.normal(),
+        s + 0.1 * rng.normal(),
+        rng.normal(),
+      ];
+      if (i >= 450) fault(x, rng);
+      stage.push({ start: i, end: i, x: Float32Array.from(x) }, (w) => out.push(w));
+    }
+    return out;
+  }
+
+  it('is set on reading windows after the warm-up only, ranked, shares in (0, 1]', () => {
+    const out = run(() => {});
+    out.forEach((w, i) => {
+      const reading = (i + 1) % 5 === 0 && i + 1 > 400;
+      expect(w.attribution !== undefined).toBe(reading);
+    });
+    const a = out.at(-1)!.attribution!;
+    const shares = a.drift_mean!.map((c) => c.share);
+    expect(shares).toEqual([...shares].sort((x, y) => y - x));
+    expect(a.coupling).toHaveLength(3);
+  });
+
+  it('names the shifted channel in drift_mean', () => {
+    const out = run((x) => (x[2] += 3));
+    const a = out.at(-1)!.attribution!;
+    expect(a.drift_mean![0]).toMatchObject({ channel: 'c' });
+    expect(a.drift_mean![0]!.share).toBeGreaterThan(0.9);
+  });
+
+  it('names a decoupled channel first in the coupling, with a drop', () => {
+    const out = run((x, rng) => (x[1] = rng.normal()));
+    const top = out.at(-1)!.attribution!.coupling![0]!;
+    expect(top.channel).toBe('b');
+    expect(top.delta).toBeLessThan(-1);
+  });
+
+  it('leaves the coupling out for a single watched channel', () => {
+    const stage = createLevelShiftStage({ ...base, readEvery: 1 });
+    const out: ModelWindow[] = [];
+    for (let i = 0; i < 100; i++) {
+      stage.push({ start: i, end: i, x: Float32Array.of(i > 90 ? 5 : i % 2) }, (w) => out.push(w));
+    }
+    expect(out.at(-1)!.attribution).toEqual({ drift_mean: [{ channel: 'flow', share: 1 }] });
   });
 });

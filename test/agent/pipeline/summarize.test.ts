@@ -146,3 +146,39 @@ describe('warm-up band', () => {
     expect(warmupBand('tc', [])).toBeNull();
   });
 });
+
+describe('sketch and snapshot stage: attribution', () => {
+  /** a batch whose masked cells err by `errs[c]` on channel c (4 hidden cells per channel) */
+  function withErrors(n: number, t0: number, errs: number[]): InferredBatch {
+    const b = batch(n, t0, t0 + 1);
+    const c = errs.length;
+    b.channelErrors = {
+      channels: ['a', 'b', 'c'],
+      sum: Float64Array.from({ length: n * c }, (_, i) => 4 * errs[i % c]!),
+      hidden: new Float64Array(n * c).fill(4),
+    };
+    if (t0 >= 20) {
+      b.attributions = [{ at: t0 + 9, value: { drift_mean: [{ channel: 'a', share: 1 }] } }];
+    }
+    return b;
+  }
+
+  it('names the channel whose error rose over its warm-up level, and passes the input readings on', () => {
+    const snaps = run(
+      'abc|',
+      {
+        a: withErrors(20, 0, [1, 2, 1]),
+        // channel c errs more than in the warm-up, b as much as ever (its level is higher)
+        b: withErrors(10, 20, [1, 2, 3]),
+        c: withErrors(10, 30, [1.5, 2, 1]),
+      },
+      { warmup: 20, period: 10 },
+    );
+    expect(snaps.map((s) => s.attribution)).toEqual([
+      undefined,
+      undefined,
+      { drift_mean: [{ channel: 'a', share: 1 }], recon: [{ channel: 'c', share: 1 }] },
+      { drift_mean: [{ channel: 'a', share: 1 }], recon: [{ channel: 'a', share: 1 }] },
+    ]);
+  });
+});

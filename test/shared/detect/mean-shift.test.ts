@@ -136,4 +136,28 @@ describe('MeanShiftDetector: adaptation and re-baseline', () => {
       );
     }
   });
+
+  it('splits the statistic by channel (RBC shares), null before the fit', () => {
+    const d = new MeanShiftDetector({ k: 2, window: 2, fitSamples: 4 });
+    // independent ±1 channels: Σ₀ = (4/3) I, so RBC = dᵢ² · 3/4
+    for (const p of [
+      [-1, -1],
+      [-1, 1],
+      [1, -1],
+      [1, 1],
+    ]) {
+      d.add(p);
+      expect(d.contributions()).toBeNull();
+    }
+    d.add([3, 0]);
+    d.add([3, 0]);
+    const one = d.contributions()!;
+    expect(one[0]).toBeCloseTo(1, 12);
+    expect(one[1]).toBeCloseTo(0, 12);
+    d.add([1, 2]);
+    // d = (2, 1): RBC ∝ (4, 1)
+    const s = d.contributions()!;
+    expect(s[0]).toBeCloseTo(0.8, 6);
+    expect(s[1]).toBeCloseTo(0.2, 6);
+  });
 });

@@ -55,6 +55,9 @@ const EDGE_VALUES: unknown[] = [
   'non-finite',
   'redband.metrics',
   { mean: 1, p95: 2 },
+  { channel: 'x', share: 1 },
+  { channel: 'x', delta: -1 },
+  Array.from({ length: 9 }, () => ({ channel: 'x', share: 0.1 })),
 ];
 
 function examples(): MetricsMessage[] {
@@ -63,6 +66,19 @@ function examples(): MetricsMessage[] {
   live.drift_note = 'why';
   live.limits = { drift: 1, drift_mean: 2, recon_mean: 3 };
   live.health.backend_fallback_reason = 'native failed';
+  live.attribution = {
+    drift_mean: [
+      { channel: 'Flow', share: 0.72 },
+      { channel: 'Pressure', share: 0.18 },
+    ],
+    coupling: [{ channel: 'ch2', delta: -1.9 }],
+    recon: [{ channel: 'ch2', share: 1 }],
+  };
+  const many = validMetrics();
+  many.attribution = {
+    recon: Array.from({ length: 8 }, (_, i) => ({ channel: `c${i}`, share: i / 28 })),
+    coupling: [],
+  };
   const warmup = validMetrics();
   warmup.phase = 'warmup';
   warmup.band = null;
@@ -90,6 +106,7 @@ function examples(): MetricsMessage[] {
   return [
     validMetrics(),
     live,
+    many,
     warmup,
     dead,
     few,
