@@ -213,7 +213,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
           fit,
           settle: liveSketchMemory(config.sketch),
           limitMargin: config.detect.limit_margin,
-          limitFloors: { drift_mean: config.detect.limit_floor },
+          limitFloors: config.detect.limit_floors,
           band,
           bandMeasure: config.band_measure,
           bandFloor: config.band_floor,
@@ -228,7 +228,9 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
           fitWindows: fit,
           warmupWindows: warmup,
           limitMargin: config.detect.limit_margin,
-          limitFloor: config.detect.limit_floor,
+          ...(config.detect.limit_floors.drift_mean !== undefined
+            ? { limitFloor: config.detect.limit_floors.drift_mean }
+            : {}),
           adaptWindow: config.detect.adapt_window,
           episodes: episodePolicy(config.detect.rebaseline),
           readEvery: config.publish.period_windows,

@@ -88,10 +88,17 @@ export const agentConfigSchema = z.strictObject({
       /** limits = median + limit_margin × (max − median) of the held-out warm-up values */
       limit_margin: z.number().positive().default(DEFAULT_CALIBRATION.margin),
       /**
-       * least drift_mean limit (nats): the wander a long healthy run of the device class
-       * reaches, which a warm-up of minutes cannot see; 0: the warm-up's limit alone
+       * least limits, per statistic: what a long healthy run of the device class reaches and
+       * a warm-up of minutes cannot see (a class-level allowance; 0 or absent: the warm-up's
+       * limit alone). drift and drift_mean in nats, recon_mean in the model's units
        */
-      limit_floor: z.number().min(0).default(0),
+      limit_floors: z
+        .strictObject({
+          drift: z.number().min(0).optional(),
+          drift_mean: z.number().min(0).optional(),
+          recon_mean: z.number().min(0).optional(),
+        })
+        .default({}),
       /**
        * time constant, in samples, of the level-shift baseline's slow adaptation to healthy
        * wander (paused while an episode is open); 0: the warm-up baseline is kept as fitted

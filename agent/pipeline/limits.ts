@@ -27,7 +27,7 @@ export class LimitsCalibration {
     readonly quantile: number = DEFAULT_CALIBRATION.quantile,
     /**
      * least limits, per statistic: what a long healthy run of the device class showed its
-     * slow wander reaches, which a short warm-up cannot see (config detect.limit_floor)
+     * slow wander reaches, which a short warm-up cannot see (config detect.limit_floors)
      */
     readonly floors: Partial<Limits> = {},
   ) {
