@@ -314,6 +314,7 @@ export class CollectorCore {
         // the message that moved the rule; a wall-clock transition: the device's latest
         metrics: event.kind === 'metrics' ? event.metrics : last?.message,
       });
+      this.metrics.noteAlert(alert);
       alerts.push({ id: this.store.addAlert(alert), alert });
     }
     if (transitions.length || event.kind !== 'tick') this.dirtyFleets.add(state.fleet);

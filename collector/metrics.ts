@@ -3,6 +3,7 @@
 // time from the live state instead of on every message, which keeps ingest cheap.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
+import type { AlertChannel, AlertMessage } from '../shared/schema/index.ts';
 import type { LastMetrics } from './last-metrics.ts';
 import { deviceForecast } from './rules/forecast.ts';
 import type { DeviceState, Phase } from './rules/types.ts';
@@ -35,6 +36,11 @@ export class CollectorMetrics {
   readonly rejected: Counter<'fleet' | 'device' | 'cause'>;
   readonly alertsPublished: Counter<'rule' | 'state'>;
   private scraping: Promise<unknown> = Promise.resolve();
+  /**
+   * The first channel the latest pending/firing alert of each (fleet, device, rule) named;
+   * dropped on its resolution. At most one entry per device and rule.
+   */
+  private readonly firstChannels = new Map<string, AlertChannel>();
 
   constructor(source: MetricsSource, withProcessMetrics = false) {
     const registers = [this.registry];
@@ -132,6 +138,21 @@ export class CollectorMetrics {
         }
       },
     );
+    // One series per pending or firing rule of a device, labelled with the first channel its
+    // alert named: bounded by devices × rules (as redband_alert_state, a third of it), and the
+    // gauge is rebuilt at every scrape, so a channel no alert names any more leaves with it.
+    gauge(
+      'redband_alert_channel_score',
+      'score of the channel a pending or firing alert names first (a share, or a coupling change in nats)',
+      ['fleet', 'device', 'rule', 'channel'],
+      (g, { state: d }) => {
+        for (const [rule, rs] of Object.entries(d.rules)) {
+          if (rs.phase === 'inactive') continue;
+          const c = this.firstChannels.get(channelKey(d.fleet, d.device, rule));
+          if (c) g.set({ fleet: d.fleet, device: d.device, rule, channel: c.channel }, c.score);
+        }
+      },
+    );
     gauge(
       'redband_forecast_eta_seconds',
       'estimated time until the band measure leaves the band',
@@ -162,6 +183,14 @@ export class CollectorMetrics {
     );
   }
 
+  /** Notes the channel an alert names first (core.ts, as each alert is built). */
+  noteAlert(a: AlertMessage): void {
+    const k = channelKey(a.fleet, a.device, a.rule);
+    const first = a.channels[0];
+    if (a.state === 'resolved') this.firstChannels.delete(k);
+    else if (first) this.firstChannels.set(k, first);
+  }
+
   /**
    * The exposition text. Scrapes run one at a time: a gauge's fill yields to the event loop
    * between devices, and two scrapes interleaving on one gauge would reset each other.
@@ -173,3 +202,6 @@ export class CollectorMetrics {
     return next;
   }
 }
+
+const channelKey = (fleet: string, device: string, rule: string): string =>
+  `${fleet}\u0000${device}\u0000${rule}`;

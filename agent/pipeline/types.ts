@@ -25,7 +25,15 @@ export interface ModelWindow {
 }
 
 /** The level-shift stage's part of a snapshot's attribution (shared/schema/metrics.ts). */
-export type InputAttribution = Pick<Attribution, 'drift_mean' | 'coupling'>;
+export interface InputAttribution {
+  /** shares of drift_mean; set only when the statistic is high enough to need them */
+  drift_mean?: Attribution['drift_mean'];
+  /**
+   * the input coupling change at this reading, computed only when called: summarize asks only
+   * when the band value strays, which keeps the O(k³) off healthy snapshots
+   */
+  coupling?: () => Attribution['coupling'];
+}
 
 /** The level-shift baseline was re-fitted on a new level (operators/level-shift.ts). */
 export interface RebaselineEvent {

@@ -6,6 +6,7 @@ import {
   METRICS_SCHEMA,
   METRICS_VERSION,
   metricsSchema,
+  type Attribution,
   type MetricsMessage,
 } from '../../shared/schema/metrics.ts';
 import { STATUS_SCHEMA, STATUS_VERSION, statusSchema } from '../../shared/schema/status.ts';
@@ -27,6 +28,7 @@ export interface MetricsInput {
   drift?: number | null;
   recon?: number;
   windowMs?: number;
+  attribution?: Attribution;
 }
 
 /** A full metrics message whose measures are loosely consistent with one tc value. */
@@ -74,6 +76,7 @@ export function metricsMessage(i: MetricsInput): MetricsMessage {
     degenerate: null,
     drift: i.drift === undefined ? 0.05 : i.drift,
     recon: { mean: i.recon ?? 0.12, p95: (i.recon ?? 0.12) * 2 },
+    ...(i.attribution ? { attribution: i.attribution } : {}),
     health: {
       windows_in: (i.seq + 1) * 10,
       windows_dropped: 0,

@@ -21,6 +21,14 @@ afterAll(async () => {
 
 // The API stand-in drives what the real collector cannot cheaply reach: a 50-device fleet
 // and a token-protected deployment.
+/** press-02's over-coupling: Flow decoupled, Pressure locked a little tighter */
+const PRESS_COUPLING = {
+  coupling: [
+    { channel: 'Flow', delta: -1.2 },
+    { channel: 'Pressure', delta: 0.3 },
+  ],
+};
+
 describe('dashboard against the API fixture', () => {
   let fx: Fixture;
   beforeAll(async () => {
@@ -159,7 +167,9 @@ describe('dashboard against the real collector', () => {
     for (let n = 0; n < 5; n++, k++) {
       await Promise.all(
         agents.map((a, i) =>
-          a.publish(t0 + k * 10_000, a === press02 ? 2.3 + 0.1 * n : inBand(i, k)),
+          a === press02
+            ? a.publish(t0 + k * 10_000, 2.3 + 0.1 * n, { attribution: PRESS_COUPLING })
+            : a.publish(t0 + k * 10_000, inBand(i, k)),
         ),
       );
     }
@@ -183,6 +193,10 @@ describe('dashboard against the real collector', () => {
     );
     await alertRow.first().waitFor({ timeout: 5_000 });
     expect(await alertRow.first().textContent()).toContain('over-coupling');
+    // the channels the alert names, from the coupling attribution of its metrics
+    expect(await alertRow.first().locator('[data-testid=alert-channels]').textContent()).toBe(
+      'Flow ▼ 1.2, Pressure ▲ 0.3',
+    );
 
     // Silence press-02's over-coupling from the form; it shows up in the active list.
     const form = page.locator('[data-testid=silence-form]');
@@ -220,6 +234,11 @@ describe('dashboard against the real collector', () => {
     // The device page: every measure charted, and the alert in its history.
     await page.click(`${card} h3 a`);
     await page.waitForSelector('[data-testid=history-row][data-state=firing]');
+    expect(
+      await page.textContent(
+        '[data-testid=history-row][data-state=firing] [data-testid=history-channels]',
+      ),
+    ).toBe('Flow ▼ 1.2, Pressure ▲ 0.3');
     expect(await page.locator('[data-testid=measure-chart]').count()).toBe(12);
     expect(await page.getAttribute('[data-testid=measure-chart]:first-child', 'data-measure')).toBe(
       'tc',

@@ -61,4 +61,57 @@ describe('collector /metrics', () => {
     expect(series(ta, 'redband_band_edge')).toBe(3 * 300);
     expect(series(ta, 'redband_device_last_seen_seconds')).toBe(300);
   });
+
+  it('exposes the first channel of each pending or firing alert, and drops it on resolution', async () => {
+    const [d] = fleet(1);
+    const { state } = d!;
+    const m = new CollectorMetrics({ devices: () => [d!], forecastMinPoints: 3 });
+    const rule = (phase: 'inactive' | 'firing') => ({
+      phase,
+      since: 0,
+      clear_since: null,
+      last_breach: null,
+      window: [],
+      last_t: null,
+      value: 2,
+      reason: '',
+      boot: null,
+      seq: null,
+      notified: null,
+      notified_at: null,
+    });
+    const alert = {
+      schema: 'redband.alert',
+      version: 2,
+      fleet: 'f1',
+      device: 'd0',
+      rule: 'level-shift',
+      state: 'firing',
+      reason: 'above',
+      value: 2,
+      band: null,
+      since: 0,
+      boot: 'b',
+      seq: 1,
+      resend: false,
+      sent_at: 1,
+      channels: [
+        { channel: 'Flow', score: 0.72 },
+        { channel: 'Pressure', score: 0.18 },
+      ],
+      channels_from: 'drift_mean',
+    } as const;
+    state.rules = { 'level-shift': rule('firing'), drift: rule('firing') };
+    m.noteAlert({ ...alert, channels: [...alert.channels] });
+    const lines = (t: string) => t.split('\n').filter((l) => l.startsWith('redband_alert_channel'));
+    expect(lines(await m.text())).toEqual([
+      'redband_alert_channel_score{fleet="f1",device="d0",rule="level-shift",channel="Flow"} 0.72',
+    ]);
+    // the rule went inactive: no series, even before the resolution is noted
+    state.rules['level-shift'] = rule('inactive');
+    expect(lines(await m.text())).toEqual([]);
+    state.rules['level-shift'] = rule('firing');
+    m.noteAlert({ ...alert, state: 'resolved', channels: [] });
+    expect(lines(await m.text())).toEqual([]);
+  });
 });

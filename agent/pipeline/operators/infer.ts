@@ -132,7 +132,8 @@ export function createInfer(opts: InferOptions): InferBatch {
         channelErrorSum[row + hiddenChannel[j]!]! += d * d;
       }
       reconError[i] = sum / hidden;
-      channelHidden.set(hiddenPerChannel.subarray(picks[i]! * c, (picks[i]! + 1) * c), row);
+      const counts = picks[i]! * c;
+      for (let j = 0; j < c; j++) channelHidden[row + j] = hiddenPerChannel[counts + j]!;
     }
     return {
       n,

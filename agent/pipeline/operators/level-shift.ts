@@ -40,6 +40,13 @@ import type { InputAttribution, ModelWindow, RebaselineEvent } from '../types.ts
 
 /** Channels each published attribution list names. */
 export const ATTRIBUTION_TOP = 3;
+/**
+ * An attribution is published once its statistic is past this fraction of the way to its
+ * limit (or from the band's center to its edge): every reading that can raise or hold an
+ * alert carries one (the built-in rules fire above the limit and clear under 0.8 of it),
+ * while healthy snapshots pay neither the arithmetic nor the bytes.
+ */
+export const ATTRIBUTION_FROM = 0.5;
 
 export interface LevelShiftOptions {
   /** samples per window (T) and channels per sample (C) of a model window */
@@ -98,18 +105,20 @@ class InputCoupling {
   push(row: Float64Array): void {
     this.live.push(row);
   }
-  private current(): Float64Array {
-    return channelCoupling(this.live.covariance(), this.k);
+  /** the live covariance now, for a later `change` */
+  snapshot(): Float64Array {
+    return this.live.covariance();
   }
   calibrate(): void {
-    const c = this.current();
+    const c = channelCoupling(this.live.covariance(), this.k);
     this.readings++;
     for (let i = 0; i < this.k; i++)
       this.baseline[i]! += (c[i]! - this.baseline[i]!) / this.readings;
   }
-  /** live − baseline per channel; null before any held-out reading */
-  change(): Float64Array | null {
-    return this.readings === 0 ? null : couplingChange(this.current(), this.baseline);
+  /** live (a `snapshot`) − baseline per channel; null before any held-out reading */
+  change(covariance: Float64Array): Float64Array | null {
+    if (this.readings === 0) return null;
+    return couplingChange(channelCoupling(covariance, this.k), this.baseline);
   }
 }
 
@@ -164,20 +173,24 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
           o.couplingWindow ?? defaultCouplingWindow(watch.length, hop, readEvery),
         );
 
-  /** the reading's attribution: shares of drift_mean, and the coupling change */
-  const attribute = (): InputAttribution | undefined => {
+  /** the reading's attribution: shares of drift_mean if it is high, the coupling on demand */
+  const attribute = (value: number): InputAttribution | undefined => {
     const out: InputAttribution = {};
-    const shares = detector.contributions();
+    const shares =
+      limit === null || value > ATTRIBUTION_FROM * limit ? detector.contributions() : null;
     if (shares) {
       out.drift_mean = rankChannels(shares, ATTRIBUTION_TOP).map((r) => ({
         channel: names[r.index]!,
         share: round4(r.value),
       }));
     }
-    const change = coupling?.change();
-    const top = change ? rankChannels(change, ATTRIBUTION_TOP, 'abs') : [];
-    if (top.length > 0) {
-      out.coupling = top.map((r) => ({ channel: names[r.index]!, delta: round4(r.value) }));
+    if (coupling) {
+      const covariance = coupling.snapshot();
+      out.coupling = () => {
+        const change = coupling.change(covariance);
+        const top = change ? rankChannels(change, ATTRIBUTION_TOP, 'abs') : [];
+        return top.map((r) => ({ channel: names[r.index]!, delta: round4(r.value) }));
+      };
     }
     return out.drift_mean || out.coupling ? out : undefined;
   };
@@ -231,7 +244,7 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
           w.rebaseline = event;
           value = detector.value();
         }
-        const a = reading ? attribute() : undefined;
+        const a = reading && value !== null ? attribute(value) : undefined;
         if (a) w.attribution = a;
       }
       w.driftMean = value;

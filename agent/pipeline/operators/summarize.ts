@@ -27,7 +27,7 @@ import type { Sketches } from '../sketches.ts';
 import { runStage, type Stage, type StageRegistry } from '../stage.ts';
 import { quantile } from '../stats.ts';
 import type { ChannelErrors, InferredBatch, InputAttribution, RebaselineEvent } from '../types.ts';
-import { ATTRIBUTION_TOP, round4 } from './level-shift.ts';
+import { ATTRIBUTION_FROM, ATTRIBUTION_TOP, round4 } from './level-shift.ts';
 
 /** The data part of a metrics message; the publisher adds identity, seq, health and time. */
 export type Snapshot = Pick<
@@ -110,6 +110,21 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
   let rebaseline: RebaselineEvent | null = null;
 
   const heldOut = (): boolean => inWarmup && total > fit;
+
+  /** what of the attribution a live snapshot needs: only its statistics that are high */
+  const attribute = (snap: Snapshot): Attribution | undefined => {
+    const out: Attribution = {};
+    if (input?.drift_mean) out.drift_mean = input.drift_mean;
+    if (input?.coupling && strays(snap.band, snap.band_value)) {
+      const c = input.coupling();
+      if (c && c.length > 0) out.coupling = c;
+    }
+    if (latentHigh(snap)) {
+      const recon = channelErrors.attribution();
+      if (recon) out.recon = recon;
+    }
+    return out.drift_mean || out.coupling || out.recon ? out : undefined;
+  };
   /** the level-shift stage's latest reading of the input channels */
   let input: InputAttribution | null = null;
   const channelErrors = new ChannelErrorTotals();
@@ -165,11 +180,8 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     else {
       if (driftNote !== undefined) snap.drift_note = driftNote;
       snap.limits = limits;
-      const recon = channelErrors.attribution();
-      const attribution: Attribution = { ...input, ...(recon ? { recon } : {}) };
-      if (attribution.drift_mean || attribution.coupling || attribution.recon) {
-        snap.attribution = attribution;
-      }
+      const attribution = attribute(snap);
+      if (attribution) snap.attribution = attribution;
     }
     channelErrors.endPeriod();
     if (rebaseline) snap.rebaseline = rebaseline;
@@ -257,6 +269,26 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
 }
 
 /**
+ * The band value is past ATTRIBUTION_FROM of the way from the band's center to an edge, or not
+ * finite (null: +∞, a collapse, or not computable). No band: no band rule judges the device.
+ */
+function strays(band: Band | null, v: number | null): boolean {
+  if (!band) return false;
+  if (v === null) return true;
+  const edge = v >= band.center ? band.high : band.low;
+  return Math.abs(v - band.center) > ATTRIBUTION_FROM * Math.abs(edge - band.center);
+}
+
+/** drift or the recon mean past ATTRIBUTION_FROM of its limit; no limits to judge by: true */
+function latentHigh(snap: Snapshot): boolean {
+  const l = snap.limits;
+  if (!l || (l.drift === undefined && l.recon_mean === undefined)) return true;
+  const above = (v: number | null | undefined, limit: number | undefined) =>
+    v !== null && v !== undefined && limit !== undefined && v > ATTRIBUTION_FROM * limit;
+  return above(snap.drift, l.drift) || above(snap.recon?.mean, l.recon_mean);
+}
+
+/**
  * Squared masked-reconstruction errors and hidden cells per channel: of the current period,
  * and of the whole warm-up (each channel's own healthy level).
  */
@@ -274,16 +306,16 @@ class ChannelErrorTotals {
         this.warmup = { sum: new Float64Array(c), hidden: new Float64Array(c) };
       }
     }
-    for (let j = 0; j < c; j++) {
-      const s = e.sum[row * c + j]!;
-      const h = e.hidden[row * c + j]!;
-      // a non-finite error is left out, as in the period's recon mean
-      if (!Number.isFinite(s)) continue;
-      this.period.sum[j]! += s;
-      this.period.hidden[j]! += h;
+    const { sum, hidden } = this.period;
+    for (let j = 0, at = row * c; j < c; j++, at++) {
+      const s = e.sum[at]!;
+      // a non-finite error is left out, as in the period's recon mean (s − s is NaN for ±∞)
+      if (s - s !== 0) continue;
+      sum[j]! += s;
+      hidden[j]! += e.hidden[at]!;
       if (inWarmup) {
         this.warmup.sum[j]! += s;
-        this.warmup.hidden[j]! += h;
+        this.warmup.hidden[j]! += e.hidden[at]!;
       }
     }
   }

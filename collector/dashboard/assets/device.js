@@ -5,8 +5,10 @@ import { createBandChart } from './charts.js';
 import {
   MEASURE_LABELS,
   bandPosition,
+  channelsTitle,
   el,
   fmtAgo,
+  fmtChannels,
   fmtForecast,
   fmtNum,
   fmtSlope,
@@ -143,6 +145,7 @@ function historyRow(a) {
     el('td', { text: a.rule + (a.resend ? ' (re-sent)' : '') }),
     el('td', { text: fmtValue(a.value) }),
     el('td', { text: a.reason ?? '' }),
+    el('td', { 'data-testid': 'history-channels', title: channelsTitle(a), text: fmtChannels(a) }),
   );
 }
 

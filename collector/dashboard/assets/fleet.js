@@ -2,7 +2,17 @@
 /* global document, FormData, requestAnimationFrame */
 import { api, limiter, subscribe, withToken } from './api.js';
 import { DeviceCard, SPARK_POINTS, deviceKey } from './cards.js';
-import { STATUS, el, fmtAgo, fmtDuration, fmtTime, fmtValue, statusInfo } from './format.js';
+import {
+  STATUS,
+  channelsTitle,
+  el,
+  fmtAgo,
+  fmtChannels,
+  fmtDuration,
+  fmtTime,
+  fmtValue,
+  statusInfo,
+} from './format.js';
 
 const MAX_ALERT_ROWS = 50;
 const historyQueue = limiter(4);
@@ -173,7 +183,22 @@ function alertRow(a) {
       class: 'reason',
       text: `${a.reason ?? ''}${a.value !== undefined ? ` · value ${fmtValue(a.value)}` : ''}`,
     }),
+    ...channelsCell(a),
   );
+}
+
+/** The channels the alert names, if any: one more line of the row. */
+function channelsCell(a) {
+  const text = fmtChannels(a);
+  if (!text) return [];
+  return [
+    el('span', {
+      class: 'channels',
+      'data-testid': 'alert-channels',
+      title: channelsTitle(a),
+      text,
+    }),
+  ];
 }
 
 const knownRules = new Set();

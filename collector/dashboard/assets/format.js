@@ -30,6 +30,35 @@ export function fmtValue(v) {
   return v === null || v === undefined ? '∞ / n.a.' : fmtNum(v);
 }
 
+/**
+ * The channels an alert names (alert v2 `channels`, ranked), e.g. "Flow 0.72, Pressure 0.18"
+ * for shares of the statistic, "ch2 ▼ 1.9, ch4 ▲ 0.6" for coupling changes in nats (▼ decoupled
+ * from the others, ▲ locked to them). '' when it names none (a v1 alert stored before the
+ * upgrade has no `channels` at all).
+ */
+export function fmtChannels(a) {
+  const list = Array.isArray(a?.channels) ? a.channels : [];
+  if (list.length === 0) return '';
+  const coupling = a.channels_from === 'coupling';
+  return list
+    .map((c) =>
+      coupling
+        ? `${c.channel} ${c.score < 0 ? '▼' : '▲'} ${fmtNum(Math.abs(c.score))}`
+        : `${c.channel} ${fmtNum(c.score)}`,
+    )
+    .join(', ');
+}
+
+/** What an alert's channel scores are, for a tooltip. */
+export function channelsTitle(a) {
+  if (a?.channels_from === 'coupling')
+    return 'change of each channel’s coupling to the others (nats)';
+  if (a?.channels_from === 'drift_mean') return 'share of the level-shift statistic';
+  if (a?.channels_from === 'recon')
+    return 'share of the reconstruction error above its warm-up level';
+  return '';
+}
+
 export function fmtDuration(seconds) {
   const s = Math.max(0, Math.round(seconds));
   if (s < 90) return `${s} s`;
