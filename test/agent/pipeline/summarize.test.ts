@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { warmupBand } from '../../../agent/pipeline/band.ts';
 import { PipelineCounters } from '../../../agent/pipeline/counters.ts';
-import { summarize, type Snapshot } from '../../../agent/pipeline/operators/summarize.ts';
+import {
+  createSummarizeStage,
+  summarize,
+  type Snapshot,
+} from '../../../agent/pipeline/operators/summarize.ts';
 import { Sketches } from '../../../agent/pipeline/sketches.ts';
 import type { InferredBatch } from '../../../agent/pipeline/types.ts';
 import { createRng } from '../../../shared/random.ts';
@@ -180,5 +184,41 @@ describe('sketch and snapshot stage: attribution', () => {
       { drift_mean: [{ channel: 'a', share: 1 }], recon: [{ channel: 'c', share: 1 }] },
       { drift_mean: [{ channel: 'a', share: 1 }], recon: [{ channel: 'a', share: 1 }] },
     ]);
+  });
+});
+
+describe('sketch and snapshot stage: attribution only where needed', () => {
+  it('asks for the input coupling only when the band value strays from the center', () => {
+    let asked = 0;
+    const coupling = () => (asked++, [{ channel: 'a', delta: -1 }]);
+    const stage = createSummarizeStage({
+      sketches: new Sketches(K, { kind: 'sliding', size: 64 }),
+      period: 10,
+      warmup: 10,
+      // far wider than the latent's values (quadratic ≈ 1): they sit at the center…
+      band: { measure: 'quadratic', low: -1000, center: 0, high: 1000, source: 'config' },
+      bandMeasure: 'quadratic',
+      counters: new PipelineCounters(),
+    });
+    const snaps: Snapshot[] = [];
+    const b = batch(20, 0, 1);
+    b.attributions = [{ at: 18, value: { coupling } }];
+    stage.push(b, (s) => snaps.push(s));
+    expect(snaps.at(-1)!.phase).toBe('live');
+    expect(snaps.at(-1)!.attribution).toBeUndefined();
+    expect(asked).toBe(0);
+    // …and far outside a narrow one
+    const narrow = createSummarizeStage({
+      sketches: new Sketches(K, { kind: 'sliding', size: 64 }),
+      period: 10,
+      warmup: 10,
+      band: { measure: 'quadratic', low: 1e-6, center: 2e-6, high: 3e-6, source: 'config' },
+      bandMeasure: 'quadratic',
+      counters: new PipelineCounters(),
+    });
+    const out: Snapshot[] = [];
+    narrow.push(b, (s) => out.push(s));
+    expect(out.at(-1)!.attribution).toEqual({ coupling: [{ channel: 'a', delta: -1 }] });
+    expect(asked).toBe(1);
   });
 });
