@@ -217,6 +217,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
           band,
           bandMeasure: config.band_measure,
           bandFloor: config.band_floor,
+          rebaselines: rebaselineControl,
           ...(config.baseline.save
             ? { onBaselineFrozen: (b) => saveBaseline(config.baseline.save!, b, log) }
             : {}),

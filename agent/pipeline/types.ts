@@ -18,8 +18,6 @@ export interface ModelWindow {
   x: Float32Array;
   /** level shift of the inputs at the window's last sample (operators/level-shift.ts); null before it is fitted */
   driftMean?: number | null;
-  /** set on the window at which the level-shift baseline was re-fitted */
-  rebaseline?: RebaselineEvent;
   /** the input channels behind drift_mean and the input coupling; set once per reading (level-shift.ts) */
   attribution?: InputAttribution;
 }
@@ -58,8 +56,6 @@ export interface InferredBatch {
   ends: Float64Array;
   /** per window: the level-shift statistic, NaN when not available */
   driftMean?: Float64Array;
-  /** re-baselines among the batch's windows, in order */
-  rebaselines?: RebaselineEvent[];
   /** the input attributions among the batch's windows, in order, with their window's end */
   attributions?: { at: number; value: InputAttribution }[];
   /** the reconstruction error per channel; absent: no recon attribution */

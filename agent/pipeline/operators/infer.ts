@@ -25,7 +25,7 @@ import { hiddenCount, sampleMasks } from '../../../mae/windows.ts';
 import type { BufferPool } from '../buffers.ts';
 import type { InferenceSession } from '../../inference/types.ts';
 import type { PipelineCounters } from '../counters.ts';
-import type { InferredBatch, InputAttribution, ModelWindow, RebaselineEvent } from '../types.ts';
+import type { InferredBatch, InputAttribution, ModelWindow } from '../types.ts';
 
 export interface InferOptions {
   session: InferenceSession;
@@ -95,7 +95,6 @@ export function createInfer(opts: InferOptions): InferBatch {
     const starts = new Float64Array(n);
     const ends = new Float64Array(n);
     const driftMean = new Float64Array(n);
-    const rebaselines: RebaselineEvent[] = [];
     const attributions: { at: number; value: InputAttribution }[] = [];
     for (let i = 0; i < n; i++) {
       const w = batch[i]!;
@@ -108,7 +107,6 @@ export function createInfer(opts: InferOptions): InferBatch {
       starts[i] = w.start;
       ends[i] = w.end;
       driftMean[i] = w.driftMean ?? Number.NaN;
-      if (w.rebaseline) rebaselines.push(w.rebaseline);
       if (w.attribution) attributions.push({ at: w.end, value: w.attribution });
     }
     const t0 = now();
@@ -144,7 +142,6 @@ export function createInfer(opts: InferOptions): InferBatch {
       starts,
       ends,
       driftMean,
-      ...(rebaselines.length ? { rebaselines } : {}),
       ...(attributions.length ? { attributions } : {}),
       channelErrors: { channels, sum: channelErrorSum, hidden: channelHidden },
     };

@@ -10,7 +10,8 @@
 // and rule as the published limit (limits.ts), computed here because this stage runs ahead of
 // the inference queue and must not wait for the summary. While an episode is open μ₀ does not
 // adapt; when one settles at a new level the baseline is re-fitted there (after
-// `rebaselineAfterMs`, or when `requestRebaseline` is called), and the window carries the event.
+// `rebaselineAfterMs`, or when the control's request() is called), and the control carries
+// the event to the summary.
 //
 // Once per reading (every `readEvery` windows, as the snapshots fall) the stage also says which
 // channels are behind the statistic (shared/detect/attribution.ts): each channel's share of
@@ -122,9 +123,15 @@ class InputCoupling {
   }
 }
 
-/** A request to re-fit the level-shift baseline now (an operator's command). */
+/**
+ * Between the agent, the level-shift stage and the summary: an operator's request to re-fit
+ * the baseline now, and the re-fits made. The events go beside the windows, not on them: a
+ * live source's bounded queue may drop the very window a re-fit happened at, and the event
+ * must still be published (with the first snapshot that reaches its time).
+ */
 export class RebaselineControl {
   private pending: string | null = null;
+  private readonly events: RebaselineEvent[] = [];
   request(reason: string): void {
     this.pending = reason;
   }
@@ -132,6 +139,15 @@ export class RebaselineControl {
     const r = this.pending;
     this.pending = null;
     return r;
+  }
+  post(e: RebaselineEvent): void {
+    this.events.push(e);
+  }
+  /** the posted re-fits at or before data time `t` (all of them: Infinity), oldest first */
+  due(t: number): RebaselineEvent[] {
+    let n = 0;
+    while (n < this.events.length && this.events[n]!.at <= t) n++;
+    return this.events.splice(0, n);
   }
 }
 
@@ -241,7 +257,7 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
       } else if (windows > warmup && value !== null) {
         const event = follow(w, value);
         if (event) {
-          w.rebaseline = event;
+          o.control?.post(event);
           value = detector.value();
         }
         const a = reading && value !== null ? attribute(value) : undefined;

@@ -26,7 +26,8 @@ import type { PipelineCounters } from '../counters.ts';
 import type { Sketches } from '../sketches.ts';
 import { runStage, type Stage, type StageRegistry } from '../stage.ts';
 import { quantile } from '../stats.ts';
-import type { ChannelErrors, InferredBatch, InputAttribution, RebaselineEvent } from '../types.ts';
+import type { ChannelErrors, InferredBatch, InputAttribution } from '../types.ts';
+import type { RebaselineControl } from './level-shift.ts';
 import { ATTRIBUTION_FROM, ATTRIBUTION_TOP, round4 } from './level-shift.ts';
 
 /** The data part of a metrics message; the publisher adds identity, seq, health and time. */
@@ -80,6 +81,8 @@ export interface SummarizeOptions {
   counters: PipelineCounters;
   /** called once when the baseline freezes, e.g. to save it */
   onBaselineFrozen?: (baseline: RunningCovariance) => void;
+  /** the level-shift stage's re-fits, published with the first snapshot reaching their time */
+  rebaselines?: Pick<RebaselineControl, 'due'>;
 }
 
 /** fewest settled warm-up snapshots a band is derived from; fewer: every warm-up snapshot */
@@ -106,8 +109,6 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
   let end = Number.NEGATIVE_INFINITY;
   /** drift_mean of the period's last window (NaN: not available) */
   let driftMean = Number.NaN;
-  /** the period's last re-baseline of the level-shift statistic */
-  let rebaseline: RebaselineEvent | null = null;
 
   const heldOut = (): boolean => inWarmup && total > fit;
 
@@ -140,7 +141,7 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     return gaussianKlDriftFrom(sketches.live, liveCovariance, reference);
   };
 
-  const snapshot = (): Snapshot => {
+  const snapshot = (final = false): Snapshot => {
     const live = sketches.live;
     // formed once for the measures and the drift
     const covariance = live.covariance();
@@ -184,8 +185,10 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
       if (attribution) snap.attribution = attribution;
     }
     channelErrors.endPeriod();
-    if (rebaseline) snap.rebaseline = rebaseline;
-    rebaseline = null;
+    // the level-shift stage runs ahead of the inference queue: a re-fit up to this
+    // snapshot's end is published now (the latest, if several; a final flush takes them all)
+    const refits = opts.rebaselines?.due(final ? Infinity : end) ?? [];
+    if (refits.length) snap.rebaseline = refits.at(-1)!;
     errors = [];
     count = 0;
     start = Number.POSITIVE_INFINITY;
@@ -228,8 +231,6 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     push(batch, emit) {
       const { k, latent, reconError, starts, ends } = batch;
       const dm = batch.driftMean;
-      const events = batch.rebaselines;
-      let nextEvent = 0;
       const readings = batch.attributions;
       let nextReading = 0;
       for (let i = 0; i < batch.n; i++) {
@@ -245,10 +246,6 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
         if (starts[i]! < start) start = starts[i]!;
         if (ends[i]! > end) end = ends[i]!;
         driftMean = dm ? dm[i]! : Number.NaN;
-        // events are in window order: the one of this window, if its time has come
-        while (events && nextEvent < events.length && events[nextEvent]!.at <= ends[i]!) {
-          rebaseline = events[nextEvent++]!;
-        }
         while (readings && nextReading < readings.length && readings[nextReading]!.at <= ends[i]!) {
           input = readings[nextReading++]!.value;
         }
@@ -263,7 +260,7 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     },
     flush(emit) {
       // The tail of a finite replay: publish what the last, partial period saw.
-      if (count > 0) emit(snapshot());
+      if (count > 0) emit(snapshot(true));
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   summarize,
   type Snapshot,
 } from '../../../agent/pipeline/operators/summarize.ts';
+import { RebaselineControl } from '../../../agent/pipeline/operators/level-shift.ts';
 import { Sketches } from '../../../agent/pipeline/sketches.ts';
 import type { InferredBatch } from '../../../agent/pipeline/types.ts';
 import { createRng } from '../../../shared/random.ts';
@@ -133,6 +134,33 @@ describe('sketch and snapshot stage', () => {
     });
     expect(counters.windowsBad).toBe(1);
     expect(snaps.map((s) => s.windows)).toEqual([5, 4]);
+  });
+});
+
+describe('sketch and snapshot stage: re-baselines', () => {
+  it('publishes a re-fit with the first snapshot reaching its time, though its own window is gone', () => {
+    const control = new RebaselineControl();
+    const stage = createSummarizeStage({
+      sketches: new Sketches(K, { kind: 'sliding', size: 64 }),
+      period: 10,
+      warmup: 0,
+      band: null,
+      bandMeasure: 'quadratic',
+      counters: new PipelineCounters(),
+      rebaselines: control,
+    });
+    const snaps: Snapshot[] = [];
+    // the level-shift stage ran ahead: a re-fit at data time 1005 (a window the queue
+    // dropped: the windows here end at 1009, 1010, …), and one not yet due
+    control.post({ at: 1005, reason: 'operator', shift: { a: 1 } });
+    control.post({ at: 5000, reason: 'later', shift: { a: 2 } });
+    stage.push(batch(30, 1000, 1), (s) => snaps.push(s));
+    expect(snaps.map((s) => s.rebaseline?.reason ?? null)).toEqual(['operator', null, null]);
+    stage.flush!((s) => snaps.push(s));
+    stage.push(batch(5, 2000, 2), (s) => snaps.push(s));
+    stage.flush!((s) => snaps.push(s));
+    // the end of the data publishes what is left
+    expect(snaps.at(-1)!.rebaseline?.reason).toBe('later');
   });
 });
 
