@@ -1,7 +1,12 @@
 // The fleet summary (retained on redband/v1/<fleet>/summary) and the per-device view the
 // HTTP API and the dashboard share.
 import { z } from 'zod';
-import { epochMsSchema, topicIdSchema, type Band } from '../shared/schema/index.ts';
+import {
+  epochMsSchema,
+  topicIdSchema,
+  type Band,
+  type RebaselineInfo,
+} from '../shared/schema/index.ts';
 import { deviceForecast } from './rules/forecast.ts';
 import type { DeviceState, Rule } from './rules/types.ts';
 
@@ -60,6 +65,10 @@ export interface FleetDevice {
     reason: string;
   }[];
   forecast: { slope_per_hour: number | null; eta_s: number | null };
+  /** rules holding a settled episode's level until the device re-baselines (clear_relative) */
+  held: { rule: string; level: number }[];
+  /** the device's most recent re-baselines of its level-shift statistic, newest last */
+  rebaselines: RebaselineInfo[];
 }
 
 export function deviceView(
@@ -70,7 +79,9 @@ export function deviceView(
   const silentRules = new Set(rules.filter((r) => r.kind === 'silent').map((r) => r.name));
   const alerts: FleetDevice['alerts'] = [];
   let silent = false;
+  const held: FleetDevice['held'] = [];
   for (const [rule, rs] of Object.entries(d.rules)) {
+    if (typeof rs.held === 'number') held.push({ rule, level: rs.held });
     if (rs.phase === 'inactive') continue;
     if (silentRules.has(rule) && rs.phase === 'firing') silent = true;
     alerts.push({
@@ -103,6 +114,8 @@ export function deviceView(
     seq: d.last_seq,
     alerts,
     forecast: deviceForecast(d, forecastMinPoints),
+    held,
+    rebaselines: d.rebaselines ?? [],
   };
 }
 

@@ -30,6 +30,8 @@ export interface FixtureDevice {
   seq: number | null;
   alerts: { rule: string; state: string; since: number; value: number | null; reason: string }[];
   forecast: { slope_per_hour: number | null; eta_s: number | null };
+  held?: { rule: string; level: number }[];
+  rebaselines?: { at: number; reason: string; shift: Record<string, number> }[];
 }
 
 export interface FixtureState {

@@ -29,6 +29,38 @@ const PRESS_COUPLING = {
   ],
 };
 
+describe('dashboard: a settled episode and a re-baseline on the device page', () => {
+  it('shows the held level and the last re-baseline with its accepted shift', async () => {
+    const fx = await startFixture();
+    try {
+      fx.state.devices.push(
+        fixtureDevice('plant', 'pump-3', {
+          held: [{ rule: 'level-shift', level: 11.2 }],
+          rebaselines: [
+            {
+              at: Date.UTC(2026, 11, 4, 10, 0, 0),
+              reason: 'operator: alice accepts the new flow',
+              shift: { Flow: -3.2, Current: 0.4, Pressure: 0.1, Voltage: 0 },
+            },
+          ],
+        }),
+      );
+      const page = await browser.newPage();
+      await page.goto(`${fx.url}/device.html?fleet=plant&device=pump-3`);
+      await page.waitForSelector('[data-testid=device-facts] dt');
+      const facts = await page.textContent('[data-testid=device-facts]');
+      expect(facts).toContain('level-shift: new level');
+      expect(facts).toContain('settled at 11.2, not accepted: held until the device re-baselines');
+      expect(facts).toMatch(
+        /Re-baselined.*shift accepted: Flow −3\.2σ, Current \+0\.4σ, Pressure \+0\.1σ \(operator: alice/,
+      );
+      await page.close();
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
 describe('dashboard against the API fixture', () => {
   let fx: Fixture;
   beforeAll(async () => {

@@ -87,10 +87,29 @@ function renderHeader() {
     ['Forecast', `${fmtForecast(entry.forecast, outside)}${slope ? ` (${slope})` : ''}`],
     ['Last seen', fmtAgo(entry.last_seen)],
     ['Boot / seq', `${entry.boot ?? '—'} / ${entry.seq ?? '—'}`],
+    ...(entry.held ?? []).map((h) => [
+      `${h.rule}: new level`,
+      `settled at ${fmtNum(h.level)}, not accepted: held until the device re-baselines (redband rebaseline ${device})`,
+    ]),
+    ...(entry.rebaselines ?? [])
+      .slice(-1)
+      .map((r) => [
+        'Re-baselined',
+        `${fmtTime(r.at)}, shift accepted: ${fmtShift(r.shift)} (${r.reason})`,
+      ]),
   ];
   $('#facts').replaceChildren(
     ...facts.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }))),
   );
+}
+
+/** The largest accepted shifts, in σ of the old baseline: "Flow −3.2σ, Current +0.4σ". */
+function fmtShift(shift) {
+  const top = Object.entries(shift ?? {})
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, 3);
+  if (top.length === 0) return '—';
+  return top.map(([ch, v]) => `${ch} ${v >= 0 ? '+' : '−'}${fmtNum(Math.abs(v))}σ`).join(', ');
 }
 
 function renderCharts() {
