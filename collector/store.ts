@@ -7,7 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../shared/errors.ts';
-import type { AlertMessage, MetricsMessage } from '../shared/schema/index.ts';
+import {
+  upgradeAlertV1,
+  type AlertMessage,
+  type AlertMessageV1,
+  type MetricsMessage,
+} from '../shared/schema/index.ts';
 import {
   HISTORY_SCHEMA,
   HistoryTables,
@@ -252,13 +257,13 @@ export class Store {
   unpublishedAlerts(): { id: number; alert: AlertMessage }[] {
     return (this.s.unpublished.all(this.origin) as { id: number; payload: string }[]).map((r) => ({
       id: r.id,
-      alert: JSON.parse(r.payload) as AlertMessage,
+      alert: storedAlert(r.payload),
     }));
   }
 
   recentAlerts(limit: number): AlertMessage[] {
-    return (this.s.recentAlerts.all(limit) as { payload: string }[]).map(
-      (r) => JSON.parse(r.payload) as AlertMessage,
+    return (this.s.recentAlerts.all(limit) as { payload: string }[]).map((r) =>
+      storedAlert(r.payload),
     );
   }
 
@@ -317,6 +322,15 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/**
+ * An alert as this collector stored it; one written before alert schema v2 is upgraded (it
+ * names no channels), so a restart re-sends and lists the current version only.
+ */
+function storedAlert(payload: string): AlertMessage {
+  const a = JSON.parse(payload) as AlertMessage | AlertMessageV1;
+  return a.version === 1 ? upgradeAlertV1(a) : a;
 }
 
 /** A stored device state; rows written before the forecast was derived on read carry one: dropped. */

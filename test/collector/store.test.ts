@@ -138,3 +138,36 @@ describe('collector store: dedupe marks', () => {
     b.close();
   });
 });
+
+describe('collector store: alerts written before schema v2', () => {
+  it('reads a stored v1 alert back as v2 naming no channels, for the outbox and the history', () => {
+    const path = join(tmpDir(), 'v1.db');
+    const store = Store.open(path);
+    const v1 = {
+      schema: 'redband.alert',
+      version: 1,
+      fleet: 'f1',
+      device: 'd1',
+      rule: 'level-shift',
+      state: 'firing',
+      reason: 'drift_mean = 3 above device limit 2',
+      value: 3,
+      band: null,
+      since: 1000,
+      boot: 'b1',
+      seq: 4,
+      resend: false,
+      sent_at: 2000,
+    };
+    // as a collector of the previous version wrote it
+    const db = new Database(path);
+    db.prepare(
+      "INSERT INTO alerts (fleet, device, rule, state, payload, origin) VALUES ('f1', 'd1', 'level-shift', 'firing', ?, '')",
+    ).run(JSON.stringify(v1));
+    db.close();
+    const upgraded = { ...v1, version: 2, channels: [], channels_from: null };
+    expect(store.recentAlerts(10)).toEqual([upgraded]);
+    expect(store.unpublishedAlerts().map((r) => r.alert)).toEqual([upgraded]);
+    store.close();
+  });
+});
