@@ -51,6 +51,11 @@ describe('dashboard: a settled episode and a re-baseline on the device page', ()
       const facts = await page.textContent('[data-testid=device-facts]');
       expect(facts).toContain('level-shift: new level');
       expect(facts).toContain('settled at 11.2, not accepted: held until the device re-baselines');
+      // the re-baseline is in the alert history too
+      await page.waitForSelector('[data-testid=history-row][data-state=re-baselined]');
+      expect(
+        await page.textContent('[data-testid=history-row][data-state=re-baselined]'),
+      ).toContain('shift accepted: Flow −3.2σ');
       expect(facts).toMatch(
         /Re-baselined.*shift accepted: Flow −3\.2σ, Current \+0\.4σ, Pressure \+0\.1σ \(operator: alice/,
       );

@@ -1,6 +1,7 @@
 // The demo's fleet end to end: real agent processes (one from the esbuild bundle, one on
 // WebAssembly), the real collector, a real broker (the embedded Aedes, and Debian's mosquitto
 // read by Debian's mosquitto_sub), real ONNX models and a real SQLite file.
+import { ALERT_VERSION } from '../../shared/schema/alert.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -127,7 +128,7 @@ describe.runIf(existsSync('/usr/sbin/mosquitto') || existsSync('/usr/bin/mosquit
       for (const schema of [
         'redband.metrics.v1',
         'redband.status.v1',
-        'redband.alert.v1',
+        `redband.alert.v${ALERT_VERSION}`,
         'redband.summary.v1',
       ]) {
         expect(seen.get(schema) ?? 0, `messages of ${schema}`).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 // Validates payloads against the JSON Schema files published under shared/schemas/, the way
 // another tool would: with a standard JSON Schema validator, not with our own zod schemas.
+import { ALERT_VERSION } from '../../shared/schema/alert.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -24,6 +25,6 @@ export function schemaForTopic(topic: string): string | null {
   if (parts.length !== 5) return null;
   if (kind === 'metrics') return 'redband.metrics.v1';
   if (kind === 'status') return 'redband.status.v1';
-  if (kind === 'alerts') return 'redband.alert.v1';
+  if (kind === 'alerts') return `redband.alert.v${ALERT_VERSION}`;
   return null;
 }

@@ -168,6 +168,29 @@ function historyRow(a) {
   );
 }
 
+/** A re-baseline among the alerts: the level-shift baseline re-fitted, what was accepted. */
+function rebaselineRow(r) {
+  return el(
+    'tr',
+    { 'data-testid': 'history-row', 'data-state': 're-baselined' },
+    el('td', { text: fmtTime(r.at) }),
+    el('td', {}, el('span', { class: 'pill pill-rebaselined', text: 're-baselined' })),
+    el('td', { text: 'level-shift' }),
+    el('td', { text: '—' }),
+    el('td', { text: `shift accepted: ${fmtShift(r.shift)} (${r.reason})` }),
+    el('td', { text: '' }),
+  );
+}
+
+/** Alerts and re-baselines, newest first (the alerts come newest first). */
+function historyRows(alerts, rebaselines) {
+  const rows = [
+    ...alerts.map((a) => ({ t: a.sent_at ?? a.since, row: historyRow(a) })),
+    ...rebaselines.map((r) => ({ t: r.at, row: rebaselineRow(r) })),
+  ];
+  return rows.sort((a, b) => b.t - a.t).map((r) => r.row);
+}
+
 async function loadHistory() {
   const limit = Number($('#limit').value);
   const h = await api.history(fleet, device, limit);
@@ -187,8 +210,9 @@ async function loadAll() {
     }
     await loadHistory();
     const alerts = ((await api.alerts(500)).alerts ?? []).filter(isMine);
-    $('#history').replaceChildren(...alerts.map(historyRow));
-    $('#no-history').hidden = alerts.length !== 0;
+    const rows = historyRows(alerts, entry.rebaselines ?? []);
+    $('#history').replaceChildren(...rows);
+    $('#no-history').hidden = rows.length !== 0;
     showError('');
   } catch (e) {
     showError(`Cannot reach the collector: ${e.message ?? e}`);
