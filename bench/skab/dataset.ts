@@ -3,7 +3,7 @@
 // UserError naming the path, since the person running the bench has to fix the folder.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UserError } from '../../shared/errors.ts';
+import { benchDataError, listFolder } from '../folder.ts';
 
 export interface BenchFile {
   /** subfolder/file.csv, as printed */
@@ -22,7 +22,7 @@ export interface Dataset {
 const NOT_SENSORS = new Set(['datetime', 'timestamp', 'time', 'anomaly', 'changepoint']);
 
 function fail(msg: string): never {
-  throw new UserError(msg, 'bench-data');
+  return benchDataError(msg);
 }
 
 function header(path: string): string[] {
@@ -47,14 +47,7 @@ function byName(a: string, b: string): number {
 
 /** Lists the folder; `subsets` keeps only those subfolders (e.g. ['valve1', 'valve2']). */
 export function discoverDataset(dir: string, subsets?: readonly string[]): Dataset {
-  let entries: string[];
-  try {
-    if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder`);
-    entries = readdirSync(dir).sort();
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    fail(`${dir}: cannot read the folder (${(e as Error).message})`);
-  }
+  const entries = listFolder(dir);
   const subdirs = entries.filter((e) => statSync(join(dir, e)).isDirectory());
   if (subdirs.length === 0)
     fail(`${dir}: no subfolders (expected SKAB's layout: <dir>/<group>/<n>.csv)`);

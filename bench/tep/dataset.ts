@@ -3,9 +3,9 @@
 // every row faulty) and dNN_te.dat (fault NN from row 161). Whitespace-separated numbers, no
 // header, one row every 3 minutes, 52 variables: XMEAS(1..41) then XMV(1..11). Every problem
 // is a UserError naming the file and line, since the person running the bench has to fix it.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../shared/errors.ts';
+import { benchDataError, listFolder } from '../folder.ts';
 
 /** XMEAS(1)…XMEAS(41), XMV(1)…XMV(11): the CSV column (and model channel) names. */
 export const TEP_CHANNELS: readonly string[] = [
@@ -47,7 +47,7 @@ export interface TepDataset {
 }
 
 function fail(msg: string): never {
-  throw new UserError(msg, 'bench-data');
+  return benchDataError(msg);
 }
 
 function parseLine(path: string, line: string, lineNo: number): number[] {
@@ -102,14 +102,7 @@ const FILE_NAME = /^d(\d\d)(_te)?\.dat$/;
 
 /** Lists the folder: d00.dat is required; every other dNN(_te).dat found is scored. */
 export function discoverTep(dir: string): TepDataset {
-  let entries: string[];
-  try {
-    if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder`);
-    entries = readdirSync(dir).sort();
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    fail(`${dir}: cannot read the folder (${(e as Error).message})`);
-  }
+  const entries = listFolder(dir);
   if (!entries.includes('d00.dat')) {
     fail(`${dir}: no d00.dat (the normal training run everything is fitted on)`);
   }
