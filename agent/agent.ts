@@ -232,6 +232,16 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
           ...(config.detect.limit_floors.drift_mean !== undefined
             ? { limitFloor: config.detect.limit_floors.drift_mean }
             : {}),
+          ...(config.detect.coupling
+            ? {
+                couplingShift: {
+                  window: config.detect.coupling.window,
+                  ...(config.detect.limit_floors.coupling_shift !== undefined
+                    ? { floor: config.detect.limit_floors.coupling_shift }
+                    : {}),
+                },
+              }
+            : {}),
           adaptWindow: config.detect.adapt_window,
           episodes: episodePolicy(config.detect.rebaseline),
           readEvery: config.publish.period_windows,

@@ -14,6 +14,7 @@ import { SCALAR_MEASURES } from '../shared/measures/types.ts';
 import { formatPath, topicIdSchema } from '../shared/schema/index.ts';
 import { UserError } from '../shared/errors.ts';
 import { durationSchema } from './duration.ts';
+import { DEVICE_LIMIT_FIELDS } from './rules/readings.ts';
 import type { ForSpec, Rule, RuleField } from './rules/types.ts';
 
 /** `db.cache_mb`'s default: see the schema for why it is set at all */
@@ -24,6 +25,7 @@ export const RULE_FIELDS = [
   'drift',
   'drift_mean',
   'recon_mean',
+  'coupling_shift',
   ...SCALAR_MEASURES.map((m) => `measures.${m}` as const),
 ] as const satisfies readonly RuleField[];
 
@@ -104,6 +106,8 @@ export const DEFAULT_RULES: readonly Rule[] = [
       ['drift', 'drift'],
       ['level-shift', 'drift_mean'],
       ['recon-error', 'recon_mean'],
+      // the inputs' own coupling (opt-in per device class: no coupling_shift, no reading)
+      ['input-coupling', 'coupling_shift'],
     ] as const
   ).map(([name, field]): Rule => ({
     kind: 'threshold',
@@ -280,8 +284,8 @@ function mergeRule(
   }
   if (r.threshold === 'band' && r.field !== 'band_value')
     issue(['threshold'], `'band' applies to field band_value only`);
-  if (r.threshold === 'device' && !['drift', 'drift_mean', 'recon_mean'].includes(String(r.field)))
-    issue(['threshold'], `'device' applies to fields drift, drift_mean and recon_mean only`);
+  if (r.threshold === 'device' && !DEVICE_LIMIT_FIELDS.includes(String(r.field)))
+    issue(['threshold'], `'device' applies to fields ${DEVICE_LIMIT_FIELDS.join(', ')} only`);
   if (r.threshold === 'device' && typeof r.clear_threshold === 'number')
     issue(['clear_threshold'], `not used with threshold 'device'; set clear_fraction`);
   if (r.threshold !== 'device' && input.clear_fraction !== undefined)

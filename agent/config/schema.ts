@@ -97,8 +97,16 @@ export const agentConfigSchema = z.strictObject({
           drift: z.number().min(0).optional(),
           drift_mean: z.number().min(0).optional(),
           recon_mean: z.number().min(0).optional(),
+          coupling_shift: z.number().min(0).optional(),
         })
         .default({}),
+      /**
+       * opt-in: publish coupling_shift (the KL between the watched channels' live correlation
+       * and the warm-up's) with a held-out limit, for the collector's input-coupling rule.
+       * `window`: the memory, in samples, of the live correlation estimate (it is also the one
+       * attribution.coupling reads). Absent: off, and the agent pays nothing for it
+       */
+      coupling: z.strictObject({ window: z.number().int().min(2) }).optional(),
       /**
        * time constant, in samples, of the level-shift baseline's slow adaptation to healthy
        * wander (paused while an episode is open); 0: the warm-up baseline is kept as fitted

@@ -13,13 +13,19 @@ import type { MetricsMessage } from '../../shared/schema/metrics.ts';
 export type Limits = NonNullable<MetricsMessage['limits']>;
 export type LimitName = keyof Limits;
 
-export const LIMIT_NAMES: readonly LimitName[] = ['drift', 'drift_mean', 'recon_mean'];
+export const LIMIT_NAMES: readonly LimitName[] = [
+  'drift',
+  'drift_mean',
+  'recon_mean',
+  'coupling_shift',
+];
 
 export class LimitsCalibration {
   private readonly values: Record<LimitName, number[]> = {
     drift: [],
     drift_mean: [],
     recon_mean: [],
+    coupling_shift: [],
   };
 
   constructor(

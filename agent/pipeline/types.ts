@@ -31,6 +31,8 @@ export interface InputAttribution {
    * when the band value strays, which keeps the O(k³) off healthy snapshots
    */
   coupling?: () => Attribution['coupling'];
+  /** coupling_shift at this reading and its held-out limit (null: none); only when enabled */
+  coupling_shift?: { value: number; limit: number | null };
 }
 
 /** The level-shift baseline was re-fitted on a new level (operators/level-shift.ts). */

@@ -104,6 +104,7 @@ export class MetricsNumbering {
     if (snap.drift_note !== undefined) msg.drift_note = snap.drift_note;
     msg.recon = snap.recon;
     if ('drift_mean' in snap) msg.drift_mean = snap.drift_mean;
+    if (snap.coupling_shift !== undefined) msg.coupling_shift = snap.coupling_shift;
     if ('limits' in snap) msg.limits = snap.limits;
     if (snap.rebaseline) msg.rebaseline = snap.rebaseline;
     if (snap.attribution) msg.attribution = snap.attribution;

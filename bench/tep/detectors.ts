@@ -43,6 +43,12 @@ export const RULE_ROWS: readonly RuleRow[] = [
     rules: ['recon-error'],
   },
   {
+    name: 'input-coupling',
+    description:
+      "rule input-coupling: coupling_shift (KL of the inputs' live correlation vs the warm-up's) > limits.coupling_shift",
+    rules: ['input-coupling'],
+  },
+  {
     name: 'band',
     description: 'rules over-coupling / over-compression: latent TC outside its warm-up band',
     rules: ['over-coupling', 'over-compression'],

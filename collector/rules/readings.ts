@@ -33,6 +33,8 @@ export function fieldValue(m: MetricsMessage, field: ThresholdRule['field']): nu
       return m.drift_mean ?? null;
     case 'recon_mean':
       return m.recon?.mean ?? null;
+    case 'coupling_shift':
+      return m.coupling_shift ?? null;
     default: {
       const measure = field.slice('measures.'.length) as ScalarMeasure;
       if (!m.measures) return null;
@@ -53,7 +55,11 @@ const LIMIT_FIELDS: Partial<Record<ThresholdRule['field'], LimitField>> = {
   drift: 'drift',
   drift_mean: 'drift_mean',
   recon_mean: 'recon_mean',
+  coupling_shift: 'coupling_shift',
 };
+
+/** The rule fields `threshold: device` applies to: those with a published limit. */
+export const DEVICE_LIMIT_FIELDS: readonly string[] = Object.keys(LIMIT_FIELDS);
 
 /** The limit the agent published for a rule field (threshold: device), or null. */
 export function deviceLimit(m: MetricsMessage, field: ThresholdRule['field']): number | null {

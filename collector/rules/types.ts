@@ -38,10 +38,15 @@ export interface Lifecycle {
 }
 
 export type RuleField =
-  'band_value' | 'drift' | 'drift_mean' | 'recon_mean' | `measures.${ScalarMeasure}`;
+  | 'band_value'
+  | 'drift'
+  | 'drift_mean'
+  | 'recon_mean'
+  | 'coupling_shift'
+  | `measures.${ScalarMeasure}`;
 
 /** Fields for which an agent may publish its own threshold in `metrics.limits`. */
-export type LimitField = 'drift' | 'drift_mean' | 'recon_mean';
+export type LimitField = keyof NonNullable<MetricsMessage['limits']>;
 
 export interface ThresholdRule extends Lifecycle {
   kind: 'threshold';

@@ -181,7 +181,7 @@ function correlation(
   return { matrix, live };
 }
 
-function factorRidged(
+export function factorRidged(
   r: Float64Array,
   m: number,
   ridge: number,

@@ -68,6 +68,7 @@ const TOP = keys(
   'drift_note',
   'recon',
   'drift_mean',
+  'coupling_shift',
   'limits',
   'rebaseline',
   'attribution',
@@ -94,7 +95,7 @@ const MEASURES = keys(
 const RENYI = keys('0.5', '2');
 const BARTLETT = keys('statistic', 'dof', 'p_value');
 const RECON = keys('mean', 'p95');
-const LIMITS = keys('drift', 'drift_mean', 'recon_mean');
+const LIMITS = keys('drift', 'drift_mean', 'recon_mean', 'coupling_shift');
 const HEALTH = keys(
   'windows_in',
   'windows_dropped',
@@ -193,7 +194,8 @@ const limits = (l: unknown): boolean => {
   return (
     optional(l.drift, positive) &&
     optional(l.drift_mean, positive) &&
-    optional(l.recon_mean, positive)
+    optional(l.recon_mean, positive) &&
+    optional(l.coupling_shift, positive)
   );
 };
 
@@ -252,6 +254,7 @@ export function isValidMetrics(m: unknown): boolean {
     optional(m.drift_note, (v) => typeof v === 'string') &&
     orNull(m.recon, recon) &&
     optional(m.drift_mean, (v) => orNull(v, nonneg)) &&
+    optional(m.coupling_shift, (v) => orNull(v, nonneg)) &&
     optional(m.limits, (v) => orNull(v, limits)) &&
     optional(m.rebaseline, rebaseline) &&
     optional(m.attribution, attribution) &&

@@ -94,6 +94,12 @@ export const metricsSchema = z.strictObject({
    */
   drift_mean: finite.nonnegative().nullable().optional(),
   /**
+   * Change of the input channels' coupling: the Gaussian KL, in nats, between the correlation
+   * matrix of the watched channels (a forgetting estimate) and the warm-up's. Only from
+   * devices whose class enables it (detect.coupling), from the end of the warm-up.
+   */
+  coupling_shift: finite.nonnegative().nullable().optional(),
+  /**
    * Alert thresholds this device derived from its own warm-up (held-out part), for rules
    * configured with `threshold: device`. Absent until the warm-up ends.
    */
@@ -102,6 +108,7 @@ export const metricsSchema = z.strictObject({
       drift: finite.positive().optional(),
       drift_mean: finite.positive().optional(),
       recon_mean: finite.positive().optional(),
+      coupling_shift: finite.positive().optional(),
     })
     .nullable()
     .optional(),

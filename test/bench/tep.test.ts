@@ -290,7 +290,13 @@ describe('redband bench tep on a synthetic TEP-like folder', () => {
     // fault 3 is scored but is not in the mean over detectable faults
     const mean = (te.detection_rate! + r.faults.d02!.detection_rate!) / 2;
     expect(r.detection_rate_mean).toBeCloseTo(mean, 10);
-    expect(Object.keys(r.per_rule)).toEqual(['level-shift', 'drift', 'recon-error', 'band']);
+    expect(Object.keys(r.per_rule)).toEqual([
+      'level-shift',
+      'drift',
+      'recon-error',
+      'input-coupling',
+      'band',
+    ]);
     // the product is the union of its rules
     for (const rule of Object.values(r.per_rule)) {
       for (const [f, s] of Object.entries(rule.faults)) {

@@ -52,6 +52,7 @@ describe('alertChannels', () => {
     // either coupling rule: the agent's order, by |change|
     ['over-coupling', 'coupling', ['ch2', 'ch4', 'ch0', 'ch1']],
     ['over-compression', 'coupling', ['ch2', 'ch4', 'ch0', 'ch1']],
+    ['input-coupling', 'coupling', ['ch2', 'ch4', 'ch0', 'ch1']],
   ] as const)('%s names its channels from %s', (name, from, want) => {
     const got = alertChannels(rule(name), attributed());
     expect(got.channels_from).toBe(from);

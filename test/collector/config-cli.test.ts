@@ -32,6 +32,7 @@ describe('config', () => {
       'drift',
       'level-shift',
       'recon-error',
+      'input-coupling',
       'silent',
     ]);
     const drift = c.rules.find((r) => r.name === 'drift');

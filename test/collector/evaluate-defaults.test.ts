@@ -10,6 +10,44 @@ const LIMITS = { drift: 0.5, drift_mean: 2, recon_mean: 0.5 };
 
 const cases: Case[] = [
   {
+    name: 'input-coupling: 3 of 5 above limits.coupling_shift fire; 3 readings under 80 % resolve',
+    rules: defaults,
+    steps: [
+      [
+        { m: 0, coupling_shift: 12, limits: { coupling_shift: 10 } },
+        ['input-coupling inactive→pending [quiet]'],
+      ],
+      [{ m: 10 * S, coupling_shift: 9, limits: { coupling_shift: 10 } }, []],
+      [{ m: 20 * S, coupling_shift: 11, limits: { coupling_shift: 10 } }, []],
+      [
+        { m: 30 * S, coupling_shift: 11, limits: { coupling_shift: 10 } },
+        ['input-coupling pending→firing'],
+      ],
+      [{ m: 40 * S, coupling_shift: 8.5, limits: { coupling_shift: 10 } }, []],
+      [{ m: 50 * S, coupling_shift: 7, limits: { coupling_shift: 10 } }, []],
+      [{ m: 60 * S, coupling_shift: 7, limits: { coupling_shift: 10 } }, []],
+      [
+        { m: 70 * S, coupling_shift: 7, limits: { coupling_shift: 10 } },
+        ['input-coupling firing→resolved'],
+      ],
+    ],
+    final: ['input-coupling', 'inactive'],
+  },
+  {
+    name: 'input-coupling: no reading without coupling_shift or without its limit (a device that does not enable it)',
+    rules: only('input-coupling', { for: 0 }),
+    steps: [
+      [{ m: 0, drift_mean: 50, limits: LIMITS }, []],
+      [{ m: 10 * S, coupling_shift: 50, limits: LIMITS }, []],
+      [{ m: 20 * S, coupling_shift: null, limits: { coupling_shift: 1 } }, []],
+      [{ m: 30 * S, coupling_shift: 50 }, []],
+      [
+        { m: 40 * S, coupling_shift: 2, limits: { coupling_shift: 1 } },
+        ['input-coupling inactive→firing'],
+      ],
+    ],
+  },
+  {
     name: 'defaults: one odd band reading opens a quiet pending episode that ends quietly',
     rules: defaults,
     steps: [

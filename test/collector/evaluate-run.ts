@@ -25,6 +25,7 @@ export const only = (name: string, rule: Record<string, unknown>) => {
     'drift',
     'level-shift',
     'recon-error',
+    'input-coupling',
     'silent',
   ].filter((r) => r !== name);
   // the lifecycle of the path under test alone: pending announced, resolve on the first

@@ -19,6 +19,7 @@ export interface MetricsOpts {
   drift?: number | null;
   recon?: number | null;
   drift_mean?: number | null;
+  coupling_shift?: number | null;
   phase?: 'warmup' | 'live';
   /** metrics.limits (threshold: device) */
   limits?: MetricsMessage['limits'];
@@ -60,6 +61,7 @@ export function metrics(o: MetricsOpts = {}): MetricsMessage {
     drift: o.drift === undefined ? 0.1 : o.drift,
     recon: o.recon === null ? null : { mean: o.recon ?? 0.2, p95: (o.recon ?? 0.2) * 2 },
     ...(o.drift_mean !== undefined ? { drift_mean: o.drift_mean } : {}),
+    ...(o.coupling_shift !== undefined ? { coupling_shift: o.coupling_shift } : {}),
     ...(o.limits !== undefined ? { limits: o.limits } : {}),
     health: {
       windows_in: 10,

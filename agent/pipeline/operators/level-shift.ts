@@ -20,6 +20,11 @@
 // mean of the same estimate over the held-out warm-up readings. Against the same estimator, not
 // the warm-up's full covariance: a short forgetting estimate of autocorrelated samples is
 // biased, and comparing it with a long one would show a change on a healthy device.
+//
+// Opt-in (`couplingShift`, config detect.coupling): the same forgetting covariance, with the
+// configured memory, also gives every reading a scalar coupling_shift — the KL between its
+// correlation matrix and the warm-up fit part's (shared/detect/coupling-shift.ts) — whose
+// limit is calibrated on the held-out readings like drift_mean's. Off, nothing of it runs.
 import type { OperatorFunction } from 'rxjs';
 import { ForgettingCovariance } from '../../../shared/covariance/forgetting.ts';
 import {
@@ -27,7 +32,9 @@ import {
   couplingChange,
   rankChannels,
 } from '../../../shared/detect/attribution.ts';
+import { CouplingReference } from '../../../shared/detect/coupling-shift.ts';
 import { MeanShiftDetector } from '../../../shared/detect/mean-shift.ts';
+import { RunningCovariance } from '../../../shared/covariance/welford.ts';
 import {
   holdsBaseline,
   QUIET,
@@ -76,6 +83,11 @@ export interface LevelShiftOptions {
   control?: RebaselineControl;
   /** memory, in samples, of the input-coupling estimate; default `defaultCouplingWindow` */
   couplingWindow?: number;
+  /**
+   * publish coupling_shift each reading: `window` is then the coupling estimate's memory (it
+   * overrides couplingWindow), `floor` its limit's least value; omitted: off
+   */
+  couplingShift?: { window: number; floor?: number };
 }
 
 /**
@@ -120,6 +132,32 @@ class InputCoupling {
   change(covariance: Float64Array): Float64Array | null {
     if (this.readings === 0) return null;
     return couplingChange(channelCoupling(covariance, this.k), this.baseline);
+  }
+}
+
+/** coupling_shift: the fit part's correlation as reference, then a value per reading. */
+class CouplingShiftTracker {
+  private fit: RunningCovariance | null;
+  private reference: CouplingReference | null = null;
+  constructor(readonly k: number) {
+    this.fit = new RunningCovariance(k);
+  }
+  /** a sample of the warm-up's fit part */
+  push(row: Float64Array): void {
+    this.fit?.push(row);
+  }
+  /** the fit part is over: its correlation becomes the reference (fewer than 2 samples: none) */
+  freeze(): void {
+    if (this.fit && this.fit.n >= 2)
+      this.reference = new CouplingReference(this.fit.covariance(), this.k);
+    this.fit = null;
+  }
+  get fitting(): boolean {
+    return this.fit !== null;
+  }
+  /** null before the reference is set */
+  value(covariance: Float64Array): number | null {
+    return this.reference ? this.reference.shift(covariance) : null;
   }
 }
 
@@ -169,12 +207,12 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
     adaptWindow: o.adaptWindow ?? 0,
   });
   const warmup = Math.max(o.warmupWindows ?? o.fitWindows, o.fitWindows);
-  const calibration = new LimitsCalibration(
-    o.limitMargin,
-    undefined,
-    o.limitFloor === undefined ? {} : { drift_mean: o.limitFloor },
-  );
+  const calibration = new LimitsCalibration(o.limitMargin, undefined, {
+    ...(o.limitFloor === undefined ? {} : { drift_mean: o.limitFloor }),
+    ...(o.couplingShift?.floor === undefined ? {} : { coupling_shift: o.couplingShift.floor }),
+  });
   let limit: number | null = null;
+  let shiftLimit: number | null = null;
   let episode: EpisodeState = QUIET;
   let windows = 0;
   const readEvery = o.readEvery ?? 1;
@@ -186,29 +224,36 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
       ? null
       : new InputCoupling(
           watch.length,
-          o.couplingWindow ?? defaultCouplingWindow(watch.length, hop, readEvery),
+          o.couplingShift?.window ??
+            o.couplingWindow ??
+            defaultCouplingWindow(watch.length, hop, readEvery),
         );
+  const shift = coupling && o.couplingShift ? new CouplingShiftTracker(watch.length) : null;
 
   /** the reading's attribution: shares of drift_mean if it is high, the coupling on demand */
-  const attribute = (value: number): InputAttribution | undefined => {
+  const attribute = (
+    value: number | null,
+    covariance: Float64Array | null,
+  ): InputAttribution | undefined => {
     const out: InputAttribution = {};
-    const shares =
-      limit === null || value > ATTRIBUTION_FROM * limit ? detector.contributions() : null;
+    const high = value !== null && (limit === null || value > ATTRIBUTION_FROM * limit);
+    const shares = high ? detector.contributions() : null;
     if (shares) {
       out.drift_mean = rankChannels(shares, ATTRIBUTION_TOP).map((r) => ({
         channel: names[r.index]!,
         share: round4(r.value),
       }));
     }
-    if (coupling) {
-      const covariance = coupling.snapshot();
+    if (coupling && covariance) {
       out.coupling = () => {
         const change = coupling.change(covariance);
         const top = change ? rankChannels(change, ATTRIBUTION_TOP, 'abs') : [];
         return top.map((r) => ({ channel: names[r.index]!, delta: round4(r.value) }));
       };
     }
-    return out.drift_mean || out.coupling ? out : undefined;
+    const v = shift && covariance ? shift.value(covariance) : null;
+    if (v !== null) out.coupling_shift = { value: v, limit: shiftLimit };
+    return out.drift_mean || out.coupling || out.coupling_shift ? out : undefined;
   };
 
   const rebaseline = (at: number, reason: string): RebaselineEvent | null => {
@@ -246,21 +291,28 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
         for (let j = 0; j < watch.length; j++) row[j] = w.x[base + watch[j]!]!;
         detector.add(row);
         coupling?.push(row);
+        if (shift?.fitting) shift.push(row);
       }
       windows++;
       const reading = windows % readEvery === 0;
+      if (shift?.fitting && windows >= o.fitWindows) shift.freeze();
       let value = detector.value();
       if (windows > o.fitWindows && windows <= warmup) {
         calibration.add('drift_mean', value);
         if (reading) coupling?.calibrate();
-        if (windows === warmup) limit = calibration.derive()?.drift_mean ?? null;
-      } else if (windows > warmup && value !== null) {
-        const event = follow(w, value);
+        if (reading && shift) calibration.add('coupling_shift', shift.value(coupling!.snapshot()));
+        if (windows === warmup) {
+          const derived = calibration.derive();
+          limit = derived?.drift_mean ?? null;
+          shiftLimit = derived?.coupling_shift ?? null;
+        }
+      } else if (windows > warmup && (value !== null || shift)) {
+        const event = value === null ? null : follow(w, value);
         if (event) {
           o.control?.post(event);
           value = detector.value();
         }
-        const a = reading && value !== null ? attribute(value) : undefined;
+        const a = reading ? attribute(value, coupling?.snapshot() ?? null) : undefined;
         if (a) w.attribution = a;
       }
       w.driftMean = value;

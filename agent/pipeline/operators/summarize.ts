@@ -45,6 +45,7 @@ export type Snapshot = Pick<
   | 'drift_note'
   | 'recon'
   | 'drift_mean'
+  | 'coupling_shift'
   | 'limits'
   | 'rebaseline'
   | 'attribution'
@@ -116,7 +117,7 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
   const attribute = (snap: Snapshot): Attribution | undefined => {
     const out: Attribution = {};
     if (input?.drift_mean) out.drift_mean = input.drift_mean;
-    if (input?.coupling && strays(snap.band, snap.band_value)) {
+    if (input?.coupling && (strays(snap.band, snap.band_value) || shiftHigh(input))) {
       const c = input.coupling();
       if (c && c.length > 0) out.coupling = c;
     }
@@ -180,6 +181,14 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
     if (inWarmup) snap.drift_note = WARMUP_NOTE;
     else {
       if (driftNote !== undefined) snap.drift_note = driftNote;
+      const shift = input?.coupling_shift;
+      if (shift) {
+        snap.coupling_shift = shift.value;
+        // the level-shift stage calibrates this limit: merged once, the object then kept
+        if (shift.limit !== null && limits?.coupling_shift !== shift.limit) {
+          limits = { ...limits, coupling_shift: shift.limit };
+        }
+      }
       snap.limits = limits;
       const attribution = attribute(snap);
       if (attribution) snap.attribution = attribution;
@@ -274,6 +283,12 @@ function strays(band: Band | null, v: number | null): boolean {
   if (v === null) return true;
   const edge = v >= band.center ? band.high : band.low;
   return Math.abs(v - band.center) > ATTRIBUTION_FROM * Math.abs(edge - band.center);
+}
+
+/** coupling_shift past ATTRIBUTION_FROM of its limit (no limit: true) */
+function shiftHigh(input: InputAttribution): boolean {
+  const s = input.coupling_shift;
+  return s !== undefined && (s.limit === null || s.value > ATTRIBUTION_FROM * s.limit);
 }
 
 /** drift or the recon mean past ATTRIBUTION_FROM of its limit; no limits to judge by: true */

@@ -114,6 +114,8 @@ function examples(): MetricsMessage[] {
     bench,
     metrics({ infinite: true }),
     metrics({ limits: { drift: 1 } }),
+    metrics({ coupling_shift: 2.5, limits: { drift_mean: 3, coupling_shift: 10.5 } }),
+    metrics({ coupling_shift: null, limits: { coupling_shift: 1 } }),
   ];
 }
 
