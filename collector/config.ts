@@ -29,13 +29,22 @@ export const RULE_FIELDS = [
   ...SCALAR_MEASURES.map((m) => `measures.${m}` as const),
 ] as const satisfies readonly RuleField[];
 
-const forSchema = z.union([
-  durationSchema.transform((ms): ForSpec => ({ kind: 'duration', ms })),
-  z
-    .strictObject({ readings: z.number().int().min(1), of: z.number().int().min(1) })
-    .refine((v) => v.readings <= v.of, { message: 'readings must be ≤ of' })
-    .transform((v): ForSpec => ({ kind: 'n-of-m', n: v.readings, m: v.of })),
-]);
+/** `got <value>` for an error message, short */
+const got = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return `got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
+};
+
+const forSchema = z.union(
+  [
+    durationSchema.transform((ms): ForSpec => ({ kind: 'duration', ms })),
+    z
+      .strictObject({ readings: z.number().int().min(1), of: z.number().int().min(1) })
+      .refine((v) => v.readings <= v.of, { message: 'readings must be ≤ of' })
+      .transform((v): ForSpec => ({ kind: 'n-of-m', n: v.readings, m: v.of })),
+  ],
+  { error: (i) => `expected a duration like "30s" or {readings: N, of: M}, ${got(i.input)}` },
+);
 
 /** One rule in YAML; every key optional so a built-in rule can be adjusted by name. */
 const ruleInputSchema = z.strictObject({
@@ -45,11 +54,14 @@ const ruleInputSchema = z.strictObject({
   field: z.enum(RULE_FIELDS).optional(),
   op: z.enum(['above', 'below']).optional(),
   threshold: z
-    .union([
-      z.number().refine(Number.isFinite, 'must be finite'),
-      z.literal('band'),
-      z.literal('device'),
-    ])
+    .union(
+      [
+        z.number().refine(Number.isFinite, 'must be finite'),
+        z.literal('band'),
+        z.literal('device'),
+      ],
+      { error: (i) => `expected a number, "band" or "device", ${got(i.input)}` },
+    )
     .optional(),
   clear_margin: z.number().min(0).max(0.5).optional(),
   clear_threshold: z.number().refine(Number.isFinite, 'must be finite').nullable().optional(),
@@ -136,13 +148,38 @@ const ruleName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"');
 
+const BROKER_PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss'];
+
+/** mqtt://host[:port] and the other schemes mqtt.js speaks; anything else is a config error */
+const brokerUrlSchema = z.unknown().transform((v, ctx) => {
+  let ok = false;
+  if (typeof v === 'string') {
+    try {
+      const u = new URL(v);
+      ok = BROKER_PROTOCOLS.includes(u.protocol.slice(0, -1)) && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+  }
+  if (ok) return v as string;
+  ctx.addIssue({
+    code: 'custom',
+    message: `expected a broker URL like mqtt://host:1883 (${BROKER_PROTOCOLS.join(', ')}), ${got(v)}`,
+  });
+  return z.NEVER;
+});
+
 export const configSchema = z.strictObject({
   /** subscribe to one fleet (topic sharding) or all: '+' */
-  fleet: z.union([z.literal('+'), topicIdSchema]).default('+'),
+  fleet: z
+    .union([z.literal('+'), topicIdSchema], {
+      error: (i) => `expected "+" (every fleet) or one fleet id, ${got(i.input)}`,
+    })
+    .default('+'),
   mqtt: z
     .strictObject({
       /** null: start an embedded broker */
-      url: z.string().url().nullable().default(null),
+      url: brokerUrlSchema.nullable().default(null),
       client_id: z.string().min(1).optional(),
       protocol_version: z.union([z.literal(4), z.literal(5)]).default(4),
       shared_subscription_group: z
@@ -293,6 +330,27 @@ function mergeRule(
   return r as unknown as Rule;
 }
 
+/** Says what a rule of its own would: a kind, or any of field, op, threshold. */
+function definesRule(input: RuleInput): boolean {
+  return (
+    input.kind !== undefined ||
+    input.field !== undefined ||
+    input.op !== undefined ||
+    input.threshold !== undefined
+  );
+}
+
+/** One problem on one line (the key and what a valid value looks like); several, one per line. */
+function invalid(source: string, issues: string[]): UserError {
+  const where = source === 'configuration' ? '' : `${source}: `;
+  return new UserError(
+    issues.length === 1
+      ? `${where}${issues[0]}`
+      : `${source} is invalid:\n  ${issues.join('\n  ')}`,
+    'config',
+  );
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
@@ -303,7 +361,7 @@ export function parseConfig(raw: unknown, source = 'config'): CollectorConfig {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     for (const i of parsed.error.issues) issues.push(`${formatPath(i.path)}: ${i.message}`);
-    throw new UserError(`${source} is invalid:\n  ${issues.join('\n  ')}`, 'config');
+    throw invalid(source, issues);
   }
   const c = parsed.data;
   const rules: Rule[] = [];
@@ -311,6 +369,13 @@ export function parseConfig(raw: unknown, source = 'config'): CollectorConfig {
   for (const name of names) {
     const input = c.rules[name];
     const base = DEFAULT_RULES.find((r) => r.name === name);
+    if (base === undefined && input !== undefined && !definesRule(input)) {
+      // a misspelt built-in rule, not a half-written new one
+      issues.push(
+        `${formatPath(['rules', name])}: unknown rule ${JSON.stringify(name)} (built in: ${DEFAULT_RULES.map((r) => r.name).join(', ')}; a new rule needs field, op and threshold)`,
+      );
+      continue;
+    }
     if (input?.enabled === false) continue;
     if (input === undefined) {
       rules.push(base!);
@@ -336,8 +401,7 @@ export function parseConfig(raw: unknown, source = 'config'): CollectorConfig {
       'mqtt.client_id: required with a shared subscription (each member needs its own, stable id)',
     );
   }
-  if (issues.length)
-    throw new UserError(`${source} is invalid:\n  ${issues.join('\n  ')}`, 'config');
+  if (issues.length) throw invalid(source, issues);
   return { ...c, rules };
 }
 

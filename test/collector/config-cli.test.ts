@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { silenceCommand } from '../../cli/silence.ts';
-import { parseConfig } from '../../collector/config.ts';
+import { DEFAULT_RULES, parseConfig } from '../../collector/config.ts';
 import { startCollector } from '../../collector/factories.ts';
 import { openDatabase, Store } from '../../collector/store.ts';
 import { isUserError } from '../../shared/errors.ts';
@@ -73,6 +73,46 @@ describe('config', () => {
     [{ forecast: { points: 4, min_points: 8 } }, 'forecast.min_points'],
   ])('rejects %j naming the path', (raw, message) => {
     expect(configError(raw)).toContain(message);
+  });
+
+  it('says what a valid value looks like', () => {
+    expect(configError({ rules: { 'over-coupling': { for: '3 fortnights' } } })).toBe(
+      'config: rules.over-coupling.for: expected a duration like "30s" or {readings: N, of: M}, got "3 fortnights"',
+    );
+    expect(configError({ rules: { drift: { clear_for: { readings: 3 } } } })).toBe(
+      'config: rules.drift.clear_for: expected a duration like "30s" or {readings: N, of: M}, got {"readings":3}',
+    );
+    expect(configError({ rules: { drift: { threshold: 'high' } } })).toBe(
+      'config: rules.drift.threshold: expected a number, "band" or "device", got "high"',
+    );
+    expect(configError({ mqtt: { url: 'http://broker:1883' } })).toBe(
+      'config: mqtt.url: expected a broker URL like mqtt://host:1883 (mqtt, mqtts, ws, wss), got "http://broker:1883"',
+    );
+  });
+
+  it('a misspelt rule name is an unknown rule, listing the built-in ones', () => {
+    const builtIn = DEFAULT_RULES.map((r) => r.name).join(', ');
+    for (const input of [{ for: '30s' }, false, { notify_pending: true }]) {
+      expect(configError({ rules: { 'over-couplng': input } })).toBe(
+        `config: rules.over-couplng: unknown rule "over-couplng" (built in: ${builtIn}; a new rule needs field, op and threshold)`,
+      );
+    }
+    expect(builtIn).toContain('over-coupling, over-compression');
+  });
+
+  it('a new rule with field, op and threshold still works; a half-written one names what is missing', () => {
+    const c = parseConfig({
+      rules: { 'drift-fixed': { field: 'drift', op: 'above', threshold: 1, for: '30s' } },
+    });
+    expect(c.rules.find((r) => r.name === 'drift-fixed')).toMatchObject({
+      field: 'drift',
+      op: 'above',
+      threshold: 1,
+      for: { kind: 'duration', ms: 30_000 },
+    });
+    expect(configError({ rules: { mine: { field: 'drift', op: 'above' } } })).toBe(
+      'config: rules.mine.threshold: required for a new rule',
+    );
   });
 
   it('reports every problem at once', () => {
