@@ -48,15 +48,25 @@ export function collectorCommand(): Command {
     .action(async (flags: CollectorFlags) => {
       const config = await configFromFlags(flags);
       const { startCollector } = await import('../collector/factories.ts');
-      const collector = await startCollector(config, { processMetrics: true });
+      // Serving HTTP (/readyz 503 with the reason) while the broker is waited for: a collector
+      // that boots before its broker is not an error.
+      const collector = await startCollector(config, {
+        processMetrics: true,
+        waitForBroker: false,
+      });
+      const { displayUrl } = await import('../collector/mqtt.ts');
       process.stderr.write(
-        `redband collector: dashboard ${collector.httpUrl}/  broker ${collector.brokerUrl}\n`,
+        `redband collector: dashboard ${collector.httpUrl}/  broker ${displayUrl(collector.brokerUrl)}\n`,
       );
-      const signal = await new Promise<string>((resolve) => {
+      const outcome = await new Promise<string | Error>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
+        // only a refused subscription rejects (a configuration error: exit 2)
+        collector.subscribed.catch((e: Error) => resolve(e));
       });
-      process.stderr.write(`redband collector: ${signal}, stopping\n`);
+      if (typeof outcome === 'string')
+        process.stderr.write(`redband collector: ${outcome}, stopping\n`);
       await collector.stop();
+      if (outcome instanceof Error) throw outcome;
     });
 }

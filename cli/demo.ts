@@ -82,8 +82,32 @@ export function demoCommand(): Command {
     });
 }
 
+/**
+ * `--broker`: a malformed URL is the collector's config error (mqtt.url, one line); a broker
+ * that cannot be reached is said in one line before anything starts (the demo is run by
+ * hand: waiting for a broker that is not there would look like a hang).
+ */
+async function checkBroker(url: string): Promise<void> {
+  const { parseConfig } = await import('../collector/config.ts');
+  parseConfig({ mqtt: { url } }, 'configuration');
+  const { default: mqtt } = await import('mqtt');
+  const { displayUrl } = await import('../collector/mqtt.ts');
+  const { UserError } = await import('../shared/errors.ts');
+  try {
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000 });
+    await c.endAsync();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `cannot reach the broker at ${displayUrl(url)}: ${typeof code === 'string' ? code : (e as Error).message}; start it, or leave out --broker for the embedded one`,
+      'broker',
+    );
+  }
+}
+
 async function runDemo(options: Partial<DemoOptions>): Promise<void> {
   const tty = Boolean(process.stdout.isTTY);
+  if (options.broker) await checkBroker(options.broker);
   process.stderr.write('redband demo: starting the collector…\n');
   const { startDemo } = await import('../demo/orchestrator.ts');
   const demo = await startDemo(options);

@@ -9,6 +9,7 @@ import { LogLimiter } from './ingest.ts';
 import { CollectorMetrics } from './metrics.ts';
 import {
   defaultClientId,
+  displayUrl,
   MqttTransport,
   startEmbeddedBroker,
   type EmbeddedBroker,
@@ -23,6 +24,11 @@ export interface CollectorDeps {
   processMetrics?: boolean;
   /** start the tick and summary timers (tests may drive tick() themselves) */
   timers?: boolean;
+  /**
+   * resolve only once subscribed to the broker (default). false: resolve as soon as HTTP
+   * serves, with /readyz 503 and the reason while the broker is waited for (the CLI).
+   */
+  waitForBroker?: boolean;
 }
 
 export interface Collector {
@@ -30,6 +36,11 @@ export interface Collector {
   readonly http: HttpServer;
   readonly brokerUrl: string;
   readonly httpUrl: string;
+  /**
+   * resolves once subscribed (an unreachable broker is waited for, never an error); rejects
+   * only when the broker refuses the subscription
+   */
+  readonly subscribed: Promise<void>;
   /** publishes retained summaries for fleets that changed */
   publishSummaries(): Promise<void>;
   stop(): Promise<void>;
@@ -91,9 +102,21 @@ export async function startCollector(
     const brokerUrl = config.mqtt.url ?? broker!.url;
     const transport = new MqttTransport(config, brokerUrl, log);
     const perMessage = config.ingest.commit === 'per-message';
-    await transport.connect(perMessage ? (m) => c.ingest([m]) : (m) => c.enqueue(m), !perMessage);
     c.on('flushed', (committed) => transport.releaseAcks(committed));
     cleanups.push(() => transport.close());
+    let stoppingNow = false;
+    // The producer: from its subscription on, messages flow. A broker that is not up yet is
+    // waited for, /readyz saying why; readiness follows the connection from then on.
+    const subscribed = transport.start(
+      perMessage ? (m) => c.ingest([m]) : (m) => c.enqueue(m),
+      !perMessage,
+      (notReady) => {
+        if (stoppingNow) return;
+        if (notReady === null) http.setReady(true);
+        else http.setNotReady(notReady);
+      },
+    );
+    subscribed.catch(() => undefined); // observed by the caller (or by waiting for it below)
     c.attachPublisher((a) => transport.publishAlert(a));
 
     const publishSummaries = async () => {
@@ -142,22 +165,28 @@ export async function startCollector(
       cleanups.push(() => timers.forEach(clearInterval));
     }
 
-    // The producer last: from here on messages flow.
+    // The producer first at stop: no more messages are taken.
     cleanups.push(async () => {
+      stoppingNow = true;
       http.setReady(false);
       transport.stopIngest();
       c.flush();
       c.checkpoint();
       c.flushEvents();
-      // bounded: a broker that never acks must not hang shutdown; unacked alerts stay in the outbox
-      await Promise.race([c.drain(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      if (transport.connected) {
+        // bounded: a broker that never acks must not hang shutdown; unacked alerts stay in the outbox
+        await Promise.race([c.drain(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      }
       c.flushAcked();
       await Promise.race([publishSummaries(), new Promise((r) => setTimeout(r, 1000).unref())]);
     });
-    await transport.subscribe();
-    http.setReady(true);
+    if (deps.waitForBroker ?? true) await subscribed;
     log.info(
-      { http: `http://${config.http.host}:${http.port}`, broker: brokerUrl, db: config.db.path },
+      {
+        http: `http://${config.http.host}:${http.port}`,
+        broker: displayUrl(brokerUrl),
+        db: config.db.path,
+      },
       'collector started',
     );
 
@@ -166,6 +195,7 @@ export async function startCollector(
       core: c,
       http,
       brokerUrl,
+      subscribed,
       httpUrl: `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${http.port}`,
       publishSummaries,
       stop() {

@@ -97,6 +97,11 @@ export class HttpServer {
     this.notReady = ready ? null : 'stopping';
   }
 
+  /** Not ready, and why (e.g. waiting for the broker, with the last error and the next try). */
+  setNotReady(reason: string): void {
+    this.notReady = reason;
+  }
+
   constructor(
     private readonly o: HttpOptions,
     private readonly core: CollectorCore,

@@ -15,6 +15,7 @@ import {
   fleetSummaryTopic,
   type AlertMessage,
 } from '../shared/schema/index.ts';
+import { Backoff } from '../shared/backoff.ts';
 import { UserError } from '../shared/errors.ts';
 import type { CollectorConfig } from './config.ts';
 import type { IncomingMessage } from './core.ts';
@@ -29,19 +30,25 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(host: string, port: number): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === 'EADDRINUSE'
-          ? new UserError(
-              `MQTT port ${host}:${port} is in use; pass --mqtt-port or --broker URL`,
-              'port',
-            )
-          : e,
-      ),
-    );
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL'
+            ? new UserError(
+                `embedded MQTT broker: cannot listen on ${host}:${port} (${e.code === 'EADDRINUSE' ? 'port in use' : e.code}); pass --mqtt-port N (embedded_broker.port) or --broker URL`,
+                'port',
+              )
+            : e,
+        ),
+      );
+      server.listen(port, host, () => resolve());
+    });
+  } catch (e) {
+    // Aedes keeps timers of its own: left open, they kept the process alive after the error
+    await new Promise<void>((r) => broker.close(() => r()));
+    throw e;
+  }
   const actual = (server.address() as { port: number }).port;
   let closed = false;
   return {
@@ -67,12 +74,46 @@ export function subscriptionFilters(config: CollectorConfig): string[] {
   return collectorSubscriptions(config.fleet).map((f) => (group ? `$share/${group}/${f}` : f));
 }
 
+/** Reconnect delays to the broker (equal jitter): 1 s, 2 s, 4 s … up to 15 s. */
+export const RECONNECT_BACKOFF = { initialMs: 1000, maxMs: 15_000 } as const;
+
+/** The URL without its password, for logs and /readyz. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/** What went wrong, in a few words: the errno code of a socket error, else the message. */
+function describeError(e: Error | null): string {
+  if (e === null) return 'connection closed';
+  const code = (e as NodeJS.ErrnoException).code;
+  return typeof code === 'string' ? code : e.message;
+}
+
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * The MQTT client that feeds the core. It never gives up on the broker: a failed or lost
+ * connection is retried with backoff and jitter (shared/backoff.ts, as the agent does), one
+ * log line per try, and `onState` says why messages do not flow (null once subscribed).
+ */
 export class MqttTransport {
   private client: MqttClient | null = null;
   /** false while stopping: messages are left unacknowledged so the broker redelivers them */
   private ingesting = false;
   /** the connection corked since the first message of the batch being gathered */
   private held: Duplex | null = null;
+  private closing = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly backoff = new Backoff(RECONNECT_BACKOFF);
+  private subscribedOnce = false;
 
   constructor(
     private readonly config: CollectorConfig,
@@ -80,35 +121,100 @@ export class MqttTransport {
     private readonly log: Logger,
   ) {}
 
+  /** connected to the broker and subscribed */
+  get connected(): boolean {
+    return this.subscribedOnce && this.client?.connected === true;
+  }
+
   /**
+   * Connects and subscribes in the background, for as long as it takes. The promise resolves
+   * at the first subscription and rejects only when the broker refuses it (a configuration
+   * error); an unreachable broker is waited for.
+   *
    * @param holdAcks group commit: from a batch's first message until releaseAcks() the
    * connection is corked, so the PUBACKs mqtt.js writes as it hands each message over wait in
    * the socket's buffer. Released after the commit they go out together, one write for the
    * batch (one write per PUBACK was an eighth of the main thread at 25,000 msg/s);
    * dropped after a failed commit, the broker redelivers the whole batch.
+   * @param onState null: subscribed, messages flow; else why not (for /readyz)
    */
-  async connect(onMessage: (m: IncomingMessage) => void, holdAcks = false): Promise<void> {
+  start(
+    onMessage: (m: IncomingMessage) => void,
+    holdAcks: boolean,
+    onState: (notReady: string | null) => void,
+  ): Promise<void> {
     const c = this.config.mqtt;
+    const shown = displayUrl(this.url);
     // A persistent session may deliver queued messages right after CONNACK: accept from the start.
     this.ingesting = true;
     // mqtt.connect, not connectAsync: handleMessage must be in place before CONNACK, since a
     // broker delivers a persistent session's queued messages right behind it, in the same read;
     // mqtt.js's default handler would acknowledge them unseen (lost across a collector crash).
+    // reconnectPeriod 0: reconnects are ours, with backoff (mqtt.js retries at a fixed period).
     const client = mqtt.connect(this.url, {
       clientId: c.client_id ?? defaultClientId(this.config.db.path),
       protocolVersion: c.protocol_version,
       clean: c.clean_session,
       username: c.username,
       password: c.password,
-      reconnectPeriod: 1000,
+      reconnectPeriod: 0,
       connectTimeout: 10_000,
       ...(c.protocol_version === 5 && !c.clean_session
         ? { properties: { sessionExpiryInterval: 3600 } }
         : {}),
     });
-    client.on('error', (e) => this.log.warn({ err: e.message }, 'mqtt error'));
-    client.on('offline', () => this.log.warn('mqtt offline; reconnecting'));
-    client.on('reconnect', () => this.log.info('mqtt reconnecting'));
+    this.client = client;
+    onState(`connecting to the broker at ${shown}`);
+    let lastError: Error | null = null;
+    let wasConnected = false;
+    let resolveSubscribed!: () => void;
+    let rejectSubscribed!: (e: Error) => void;
+    const subscribed = new Promise<void>((res, rej) => {
+      resolveSubscribed = res;
+      rejectSubscribed = rej;
+    });
+    client.on('error', (e) => (lastError = e));
+    client.on('close', () => {
+      if (this.closing || this.retryTimer) return;
+      const delay = this.backoff.next();
+      const why = `${wasConnected ? 'lost the broker' : 'waiting for the broker'} at ${shown}: ${describeError(lastError)}, next try in ${formatDelay(delay)}`;
+      wasConnected = false;
+      lastError = null;
+      onState(why);
+      this.log.warn({ broker: shown, retry_in_ms: Math.round(delay) }, why);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (this.closing) return;
+        // keep the stores: QoS 1 publishes (alerts) not yet acknowledged are sent again
+        client.reconnect({
+          incomingStore: client.incomingStore,
+          outgoingStore: client.outgoingStore,
+        });
+      }, delay);
+    });
+    client.on('connect', (connack) => {
+      wasConnected = true;
+      this.backoff.reset();
+      this.log.info({ broker: shown, session_present: connack.sessionPresent }, 'mqtt connected');
+      // mqtt.js resubscribes only with its own reconnects; a session the broker kept has them
+      const needed = !this.subscribedOnce || c.clean_session || !connack.sessionPresent;
+      const ready = needed ? this.subscribe(client) : Promise.resolve();
+      ready.then(
+        () => {
+          if (this.closing || !client.connected) return;
+          this.subscribedOnce = true;
+          onState(null);
+          resolveSubscribed();
+        },
+        (e: Error) => {
+          if (this.closing) return;
+          if (e instanceof UserError) {
+            onState(e.message);
+            rejectSubscribed(e);
+          } else lastError = e; // the connection dropped meanwhile: 'close' retries
+        },
+      );
+    });
     client.handleMessage = (packet, done) => {
       // An error skips the PUBACK (mqtt.js then moves on to the next packet): the broker
       // keeps the message for redelivery instead of it being acknowledged and lost.
@@ -129,28 +235,13 @@ export class MqttTransport {
       }
       done();
     };
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error): void => {
-        client.off('connect', onConnect);
-        client.off('error', onError);
-        if (err) {
-          client.end(true);
-          reject(err);
-        } else resolve();
-      };
-      const onConnect = (): void => done();
-      const onError = (e: Error): void => done(e);
-      client.on('connect', onConnect);
-      client.on('error', onError);
-    });
-    this.client = client;
+    return subscribed;
   }
 
   /** Subscribes: from here on messages flow into the core. */
-  async subscribe(): Promise<void> {
-    if (!this.client) throw new Error('not connected');
+  private async subscribe(client: MqttClient): Promise<void> {
     const filters = subscriptionFilters(this.config);
-    const granted = await this.client.subscribeAsync(filters, { qos: 1 });
+    const granted = await client.subscribeAsync(filters, { qos: 1 });
     for (const g of granted) {
       if (g.qos > 2)
         throw new UserError(`broker refused subscription ${g.topic} (code ${g.qos})`, 'mqtt');
@@ -187,7 +278,8 @@ export class MqttTransport {
   }
 
   async publishSummary(s: FleetSummary): Promise<void> {
-    if (!this.client) return;
+    // retained and sent again every summary_interval: none is queued while the broker is away
+    if (!this.client?.connected) return;
     await this.client.publishAsync(fleetSummaryTopic(s.fleet), JSON.stringify(s), {
       qos: 1,
       retain: true,
@@ -195,6 +287,9 @@ export class MqttTransport {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     const c = this.client;
     this.client = null;
     // force: do not wait for in-flight incoming messages; unacknowledged ones are redelivered.

@@ -1,29 +1,6 @@
-// Reconnect delays: exponential growth with "equal jitter" (half fixed, half random), so a
-// fleet that lost its broker at the same moment does not reconnect in lockstep, and no
-// device waits less than half the nominal delay.
-
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-  factor?: number;
-  random?: () => number;
-}
-
-export class Backoff {
-  private attempt = 0;
-  constructor(private readonly opts: BackoffOptions) {}
-
-  next(): number {
-    const { initialMs, maxMs, factor = 2, random = Math.random } = this.opts;
-    const nominal = Math.min(maxMs, initialMs * factor ** this.attempt);
-    this.attempt++;
-    return nominal / 2 + random() * (nominal / 2);
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-}
+// The send rate's token bucket. Reconnect delays (Backoff) live in shared/backoff.ts: the
+// collector's MQTT transport uses them too.
+export { Backoff, type BackoffOptions } from '../../../shared/backoff.ts';
 
 /** A token bucket: `rate` tokens per second, at most `burst` saved up. */
 export class TokenBucket {
