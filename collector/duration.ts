@@ -14,17 +14,23 @@ export function parseDuration(text: string | number): number | null {
 }
 
 /** zod type for a duration field: accepts the text forms, yields milliseconds. */
-export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === null) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not a duration: ${JSON.stringify(v)} (e.g. "30s", "5m", "2h")`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+const DURATION_HINT = 'e.g. "30s", "5m", "2h"';
+
+export const durationSchema = z
+  .union([z.string(), z.number()], {
+    error: (issue) => `expected a duration (${DURATION_HINT}), got ${typeof issue.input}`,
+  })
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a duration: ${JSON.stringify(v)} (${DURATION_HINT})`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 export function formatDuration(ms: number): string {
   if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}d`;

@@ -85,6 +85,9 @@ describe('config', () => {
     expect(configError({ rules: { drift: { threshold: 'high' } } })).toBe(
       'config: rules.drift.threshold: expected a number, "band" or "device", got "high"',
     );
+    expect(configError({ rules: { drift: { keep_firing_for: true } } })).toBe(
+      'config: rules.drift.keep_firing_for: expected a duration (e.g. "30s", "5m", "2h"), got boolean',
+    );
     expect(configError({ mqtt: { url: 'http://broker:1883' } })).toBe(
       'config: mqtt.url: expected a broker URL like mqtt://host:1883 (mqtt, mqtts, ws, wss), got "http://broker:1883"',
     );
