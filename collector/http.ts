@@ -12,6 +12,7 @@ import { isUserError, UserError } from '../shared/errors.ts';
 import type { Clock, CollectorCore } from './core.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import { createSilence } from './silences.ts';
+import { withSilences } from './summary.ts';
 
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
 const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
@@ -181,8 +182,11 @@ export class HttpServer {
       return;
     }
     if (method === 'GET' && path === '/api/fleet') {
+      const now = this.clock.now();
+      const silences = this.core.silences();
       const devices = this.core
         .fleetView()
+        .map((d) => withSilences(d, silences, now))
         .sort((a, b) => `${a.fleet}/${a.device}`.localeCompare(`${b.fleet}/${b.device}`));
       return json(res, 200, { generated_at: this.clock.now(), devices });
     }
@@ -199,14 +203,23 @@ export class HttpServer {
         alerts: this.core.store.recentAlerts(intParam(u, 'limit', 100, 1000)),
       });
     }
+    if (method === 'GET' && path === '/api/rules') {
+      // what a silence's rule matcher may name: the configured rules (built-ins included)
+      return json(res, 200, {
+        rules: this.core.config.rules.map((r) => ({ name: r.name, kind: r.kind })),
+      });
+    }
     if (path === '/api/silences' && method === 'GET') {
       this.core.reloadSilences();
-      return json(res, 200, { silences: this.core.silences() });
+      // `now`: the collector's clock, against which a client tells active from scheduled
+      return json(res, 200, { now: this.clock.now(), silences: this.core.silences() });
     }
     if (path === '/api/silences' && method === 'POST') {
-      const silence = createSilence(this.core.store, await readBody(req), this.clock.now());
+      const now = this.clock.now();
+      const rules = this.core.config.rules.map((r) => r.name);
+      const silence = createSilence(this.core.store, await readBody(req), now, rules);
       this.core.reloadSilences();
-      return json(res, 201, silence);
+      return json(res, 201, { ...silence, now });
     }
     const del = /^\/api\/silences\/([^/]+)$/.exec(path);
     if (del && method === 'DELETE') {
@@ -225,7 +238,9 @@ export class HttpServer {
       res.write(': connected\n\n');
       this.sse.add(res);
       // Device views are built (coalesced, see core.ts) only while someone streams them.
-      this.offDevice ??= this.core.on('device', (d) => this.send('device', d));
+      this.offDevice ??= this.core.on('device', (d) =>
+        this.send('device', withSilences(d, this.core.silences(), this.clock.now())),
+      );
       req.on('close', () => {
         this.sse.delete(res);
         if (this.sse.size === 0) {

@@ -8,7 +8,8 @@ import {
   type RebaselineInfo,
 } from '../shared/schema/index.ts';
 import { deviceForecast } from './rules/forecast.ts';
-import type { DeviceState, Rule } from './rules/types.ts';
+import { findSilence } from './rules/silences.ts';
+import type { DeviceState, Rule, Silence } from './rules/types.ts';
 
 export const SUMMARY_SCHEMA = 'redband.summary';
 export const SUMMARY_VERSION = 1;
@@ -63,12 +64,46 @@ export interface FleetDevice {
     since: number;
     value: number | null;
     reason: string;
+    /**
+     * the active silence holding this alert's notifications back, if any (withSilences):
+     * the alert still fires; only who is told changes
+     */
+    silenced?: AlertSilence | null;
   }[];
   forecast: { slope_per_hour: number | null; eta_s: number | null };
   /** rules holding a settled episode's level until the device re-baselines (clear_relative) */
   held: { rule: string; level: number }[];
   /** the device's most recent re-baselines of its level-shift statistic, newest last */
   rebaselines: RebaselineInfo[];
+}
+
+export interface AlertSilence {
+  id: string;
+  /** epoch ms the silence ends */
+  until: number;
+  comment: string;
+}
+
+/**
+ * The view with each alert's silence (findSilence, as the rules apply it) filled in; the
+ * HTTP API's device views carry it so the dashboard and the demo show "silenced until …".
+ */
+export function withSilences(
+  view: FleetDevice,
+  silences: readonly Silence[],
+  now: number,
+): FleetDevice {
+  return {
+    ...view,
+    alerts: view.alerts.map((a) => {
+      const s = findSilence(
+        silences,
+        { fleet: view.fleet, device: view.device, rule: a.rule },
+        now,
+      );
+      return { ...a, silenced: s ? { id: s.id, until: s.ends_at, comment: s.comment } : null };
+    }),
+  };
 }
 
 export function deviceView(
