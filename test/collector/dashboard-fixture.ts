@@ -145,11 +145,21 @@ export async function startFixture(init: Partial<FixtureState> = {}): Promise<Fi
         return json(res, 200, { points: state.history.get(key) ?? [] });
       }
       if (p === '/api/alerts') return json(res, 200, { alerts: state.alerts });
+      if (p === '/api/rules')
+        return json(res, 200, {
+          rules: ['over-coupling', 'over-compression', 'drift', 'silent'].map((name) => ({ name })),
+        });
       if (p === '/api/silences' && req.method === 'GET')
         return json(res, 200, { silences: state.silences });
       if (p === '/api/silences' && req.method === 'POST') {
         const body = await readBody(req);
-        const s = { id: String(nextId++), starts_at: Date.now(), ...body };
+        const now = Date.now();
+        const s = {
+          id: String(nextId++),
+          starts_at: now,
+          ...body,
+          ends_at: body.ends_at ?? now + (body.duration_ms ?? 0),
+        };
         state.silences.push(s);
         return json(res, 201, s);
       }

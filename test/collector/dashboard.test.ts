@@ -238,7 +238,16 @@ describe('dashboard against the real collector', () => {
     // Silence press-02's over-coupling from the form; it shows up in the active list.
     const form = page.locator('[data-testid=silence-form]');
     await form.locator('[data-testid=silence-target]').selectOption('plant-a|press-02');
-    await form.locator('[data-testid=silence-rule]').fill('over-coupling');
+    // the rule is one of the collector's rules (a select from /api/rules), not free text
+    const ruleSelect = form.locator('[data-testid=silence-rule]');
+    expect(await ruleSelect.evaluate((e) => e.tagName)).toBe('SELECT');
+    const ruleOptions = await ruleSelect
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    const { rules } = (await col.api('/api/rules')) as { rules: { name: string }[] };
+    expect(ruleOptions).toEqual(['', ...rules.map((r) => r.name)]);
+    expect(ruleOptions).toContain('over-coupling');
+    await ruleSelect.selectOption('over-coupling');
     await form.locator('[data-testid=silence-duration]').selectOption('60');
     await form.locator('[data-testid=silence-comment]').fill('recalibrating the press');
     await form.locator('[data-testid=silence-submit]').click();
@@ -259,6 +268,32 @@ describe('dashboard against the real collector', () => {
     });
     expect(stored!.ends_at - Date.now()).toBeGreaterThan(55 * 60_000);
 
+    // Silenced, press-02 still fires, and its card says until when and by which silence.
+    const marker = page.locator(`${card} [data-testid=silenced]`);
+    await marker.waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await page.getAttribute(card, 'data-status')).toBe('firing');
+    expect(await page.textContent(`${card} [data-testid=device-status]`)).toContain('Firing');
+    const until = new Date(stored!.ends_at).toLocaleTimeString([], { hour12: false });
+    const id = (stored as unknown as { id: string }).id.slice(0, 8);
+    expect(await marker.textContent()).toBe(
+      `silenced until ${until} by “recalibrating the press” (silence ${id})`,
+    );
+    expect(
+      await page.textContent(`${card} [data-testid=device-alerts] [data-testid=alert-silenced]`),
+    ).toContain(`silenced until ${until}`);
+    // the API says the same to every client: the alert fires, held by that silence
+    const fleetNow = (await col.api('/api/fleet')).devices as {
+      device: string;
+      alerts: { rule: string; state: string; silenced?: { id: string; until: number } | null }[];
+    }[];
+    expect(fleetNow.find((d) => d.device === 'press-02')!.alerts).toContainEqual(
+      expect.objectContaining({
+        rule: 'over-coupling',
+        state: 'firing',
+        silenced: expect.objectContaining({ id: (stored as unknown as { id: string }).id }),
+      }),
+    );
+
     // Outside `dir` (removed after the test) so a developer can look at it afterwards.
     const shot = join(tmpdir(), 'redband-dashboard-test.png');
     await page.screenshot({ path: shot });
@@ -267,6 +302,7 @@ describe('dashboard against the real collector', () => {
     // Expiring it from the list removes it.
     await silence.first().locator('[data-testid=silence-expire]').click();
     await page.waitForSelector('[data-testid=silence-row]', { state: 'detached', timeout: 5_000 });
+    await marker.waitFor({ state: 'hidden', timeout: 5_000 });
 
     // The device page: every measure charted, and the alert in its history.
     await page.click(`${card} h3 a`);

@@ -49,6 +49,7 @@ export const api = {
     const r = await request('GET', '/api/silences');
     return Array.isArray(r) ? r : (r?.silences ?? []);
   },
+  rules: () => request('GET', '/api/rules'),
   createSilence: (s) => request('POST', '/api/silences', s),
   deleteSilence: (id) => request('DELETE', `/api/silences/${encodeURIComponent(id)}`),
 };

@@ -8,6 +8,8 @@ import {
   fmtAgo,
   fmtForecast,
   fmtNum,
+  fmtSilence,
+  fmtSilenced,
   fmtSlope,
   fmtValue,
   statusInfo,
@@ -36,6 +38,8 @@ export class DeviceCard {
     );
     this.badge = el('span', { class: 'badge', 'data-testid': 'device-status' });
     this.offline = el('span', { class: 'tag offline', text: 'offline', hidden: true });
+    // firing, but its notifications held back by a silence: still firing, and says by which
+    this.silenced = el('p', { class: 'silenced', 'data-testid': 'silenced', hidden: true });
     this.measure = el('span', { class: 'measure' });
     this.value = el('strong', { class: 'value', 'data-testid': 'band-value' });
     this.bandText = el('span', { class: 'band-numbers', 'data-testid': 'band-numbers' });
@@ -60,6 +64,7 @@ export class DeviceCard {
         el('div', { class: 'name' }, title, el('span', { class: 'fleet', text: entry.fleet })),
         el('div', { class: 'flags' }, this.offline, this.badge),
       ),
+      this.silenced,
       el(
         'p',
         { class: 'reading' },
@@ -125,6 +130,11 @@ export class DeviceCard {
       this.badge.textContent = `${st.symbol} ${st.label}`;
     }
     this.offline.hidden = entry.online !== false;
+    const silenced = fmtSilenced(entry.alerts ?? []);
+    this.silenced.hidden = silenced === null;
+    this.silenced.textContent = silenced ?? '';
+    if (silenced) this.root.dataset.silenced = '1';
+    else delete this.root.dataset.silenced;
 
     const band = entry.band;
     this.measure.textContent = band ? band.measure : 'band measure';
@@ -157,7 +167,7 @@ export class DeviceCard {
 
   renderAlerts(alerts) {
     const active = alerts.filter((a) => a.state === 'pending' || a.state === 'firing');
-    const sig = JSON.stringify(active.map((a) => [a.rule, a.state, a.reason]));
+    const sig = JSON.stringify(active.map((a) => [a.rule, a.state, a.reason, a.silenced ?? null]));
     if (sig === this.alertSig) return;
     this.alertSig = sig;
     this.alerts.replaceChildren(
@@ -169,6 +179,13 @@ export class DeviceCard {
           ' ',
           el('strong', { text: a.rule }),
           a.reason ? ` — ${a.reason}` : '',
+          a.silenced
+            ? el('span', {
+                class: 'silenced-note',
+                'data-testid': 'alert-silenced',
+                text: ` · ${fmtSilence(a.silenced)}`,
+              })
+            : '',
         ),
       ),
     );

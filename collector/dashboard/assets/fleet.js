@@ -201,21 +201,24 @@ function channelsCell(a) {
   ];
 }
 
-const knownRules = new Set();
-function noteRule(rule) {
-  if (!rule || knownRules.has(rule)) return;
-  knownRules.add(rule);
-  $('#rules').append(el('option', { value: rule }));
+/** The rule choices of the silence form: the collector's configured rules (/api/rules). */
+async function loadRules() {
+  const { rules = [] } = (await api.rules()) ?? {};
+  const sel = form.elements.rule;
+  const chosen = sel.value;
+  sel.replaceChildren(
+    el('option', { value: '', text: 'Any rule' }),
+    ...rules.map((r) => el('option', { value: r.name, text: r.name })),
+  );
+  sel.value = chosen;
 }
 
 function renderAlerts(alerts) {
-  alerts.forEach((a) => noteRule(a.rule));
   alertList.replaceChildren(...alerts.slice(0, MAX_ALERT_ROWS).map(alertRow));
   $('#no-alerts').hidden = alerts.length !== 0;
 }
 
 function prependAlert(a) {
-  noteRule(a.rule);
   alertList.prepend(alertRow(a));
   while (alertList.children.length > MAX_ALERT_ROWS) alertList.lastElementChild.remove();
   $('#no-alerts').hidden = true;
@@ -260,6 +263,7 @@ function renderSilences(list) {
               showError(String(e.message ?? e));
             }
             await loadSilences();
+            await loadFleet();
           },
         }),
       ),
@@ -304,11 +308,11 @@ form.addEventListener('submit', async (ev) => {
   if (fleet) matchers.fleet = fleet;
   if (device) matchers.device = device;
   if (rule) matchers.rule = rule;
-  const now = Date.now();
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
   try {
-    await api.createSilence({ matchers, starts_at: now, ends_at: now + minutes * 60_000, comment });
+    // a length, not times: the collector's clock sets start and end
+    await api.createSilence({ matchers, duration_ms: minutes * 60_000, comment });
     formStatus.textContent = `Silenced ${describeMatchers(matchers)} for ${fmtDuration(minutes * 60)}.`;
     form.elements.comment.value = '';
   } catch (e) {
@@ -317,6 +321,7 @@ form.addEventListener('submit', async (ev) => {
     button.disabled = false;
   }
   await loadSilences();
+  await loadFleet(); // the cards' "silenced until …" markers
 });
 
 // ---- start ---------------------------------------------------------------------------
@@ -324,6 +329,7 @@ form.addEventListener('submit', async (ev) => {
 async function loadAll() {
   try {
     await loadFleet();
+    await loadRules();
     renderAlerts((await api.alerts(MAX_ALERT_ROWS)).alerts ?? []);
     await loadSilences();
     showError('');

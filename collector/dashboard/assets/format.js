@@ -142,3 +142,19 @@ export function el(tag, attrs = {}, ...children) {
   for (const c of children) if (c !== null && c !== undefined) node.append(c);
   return node;
 }
+
+/** One silence as a marker: "silenced until HH:MM:SS by “comment” (id…)". */
+export function fmtSilence(s) {
+  const id = s.id.slice(0, 8);
+  return `silenced until ${fmtTime(s.until)} by ${s.comment ? `“${s.comment}” (silence ${id})` : `silence ${id}`}`;
+}
+
+/**
+ * The marker of a device whose firing alerts a silence holds back (entry.alerts[].silenced,
+ * from the collector), naming the silence that ends last; null when none is.
+ */
+export function fmtSilenced(alerts = []) {
+  const held = alerts.filter((a) => a.state === 'firing' && a.silenced);
+  if (!held.length) return null;
+  return fmtSilence(held.reduce((a, b) => (b.silenced.until > a.silenced.until ? b : a)).silenced);
+}
