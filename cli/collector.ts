@@ -1,5 +1,7 @@
 // `redband collector`: runs the fleet collector until SIGINT/SIGTERM.
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
+import { UserError } from '../shared/errors.ts';
 
 export interface CollectorFlags {
   config?: string;
@@ -9,7 +11,12 @@ export interface CollectorFlags {
   host?: string;
   mqttPort?: string;
   fleet?: string;
+  /** true: the flag without a value (HTTP_TOKEN_ENV) */
+  httpTokenEnv?: string | true;
 }
+
+/** the variable --http-token-env names when none is given to it */
+export const HTTP_TOKEN_ENV = 'REDBAND_HTTP_TOKEN';
 
 function section(raw: Record<string, unknown>, name: string): Record<string, unknown> {
   const v = raw[name];
@@ -32,6 +39,26 @@ async function configFromFlags(flags: CollectorFlags) {
   if (flags.host !== undefined) section(raw, 'http').host = flags.host;
   if (flags.mqttPort !== undefined) section(raw, 'embedded_broker').port = Number(flags.mqttPort);
   if (flags.fleet !== undefined) raw.fleet = flags.fleet;
+  if (flags.httpTokenEnv !== undefined) {
+    const name = flags.httpTokenEnv === true ? HTTP_TOKEN_ENV : flags.httpTokenEnv;
+    const token = process.env[name];
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new UserError(
+        `--http-token-env: expected an environment variable name, got "${name}"`,
+        'config',
+      );
+    if (token === undefined || token === '')
+      throw new UserError(`--http-token-env: environment variable ${name} is not set`, 'config');
+    section(raw, 'http').token = token;
+  }
+  // TLS files named in a config file are relative to it
+  const tls = flags.config
+    ? (raw.mqtt as { tls?: Record<string, unknown> } | undefined)?.tls
+    : undefined;
+  if (typeof tls === 'object' && tls !== null)
+    for (const k of ['ca', 'cert', 'key'])
+      if (typeof tls[k] === 'string' && tls[k] !== '')
+        tls[k] = resolve(dirname(flags.config!), tls[k]);
   return parseConfig(raw, flags.config ?? 'configuration');
 }
 
@@ -42,7 +69,14 @@ export function collectorCommand(): Command {
     .option('--broker <url>', 'MQTT broker URL; without one an embedded broker is started')
     .option('--db <file>', 'SQLite file (default .redband/collector.db)')
     .option('--port <n>', 'HTTP port (default 8080)')
-    .option('--host <h>', 'HTTP bind address (default 127.0.0.1; others need http.token)')
+    .option(
+      '--host <h>',
+      'HTTP bind address (default 127.0.0.1; others need http.token or --http-token-env)',
+    )
+    .option(
+      '--http-token-env [var]',
+      `read the HTTP bearer token (http.token) from this environment variable (default ${HTTP_TOKEN_ENV})`,
+    )
     .option('--mqtt-port <n>', 'embedded broker port (default 1883)')
     .option('--fleet <id>', 'only this fleet (topic sharding)')
     .action(async (flags: CollectorFlags) => {

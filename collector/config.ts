@@ -11,7 +11,12 @@ import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SCALAR_MEASURES } from '../shared/measures/types.ts';
-import { formatPath, topicIdSchema } from '../shared/schema/index.ts';
+import {
+  brokerUrlSchema,
+  formatPath,
+  mqttConnectionSchema,
+  topicIdSchema,
+} from '../shared/schema/index.ts';
 import { UserError } from '../shared/errors.ts';
 import { durationSchema } from './duration.ts';
 import { DEVICE_LIMIT_FIELDS } from './rules/readings.ts';
@@ -148,27 +153,6 @@ const ruleName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_"');
 
-const BROKER_PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss'];
-
-/** mqtt://host[:port] and the other schemes mqtt.js speaks; anything else is a config error */
-const brokerUrlSchema = z.unknown().transform((v, ctx) => {
-  let ok = false;
-  if (typeof v === 'string') {
-    try {
-      const u = new URL(v);
-      ok = BROKER_PROTOCOLS.includes(u.protocol.slice(0, -1)) && u.hostname !== '';
-    } catch {
-      ok = false;
-    }
-  }
-  if (ok) return v as string;
-  ctx.addIssue({
-    code: 'custom',
-    message: `expected a broker URL like mqtt://host:1883 (${BROKER_PROTOCOLS.join(', ')}), ${got(v)}`,
-  });
-  return z.NEVER;
-});
-
 export const configSchema = z.strictObject({
   /** subscribe to one fleet (topic sharding) or all: '+' */
   fleet: z
@@ -176,11 +160,14 @@ export const configSchema = z.strictObject({
       error: (i) => `expected "+" (every fleet) or one fleet id, ${got(i.input)}`,
     })
     .default('+'),
-  mqtt: z
-    .strictObject({
+  /**
+   * the connection settings shared with the agent (shared/schema/mqtt-connection.ts: url,
+   * tls, username, password_env, client_id) and the collector's own
+   */
+  mqtt: mqttConnectionSchema
+    .extend({
       /** null: start an embedded broker */
       url: brokerUrlSchema.nullable().default(null),
-      client_id: z.string().min(1).optional(),
       protocol_version: z.union([z.literal(4), z.literal(5)]).default(4),
       shared_subscription_group: z
         .string()
@@ -188,7 +175,7 @@ export const configSchema = z.strictObject({
         .nullable()
         .default(null),
       clean_session: z.boolean().default(false),
-      username: z.string().optional(),
+      /** deprecated: the password in the file; use password_env */
       password: z.string().optional(),
     })
     .prefault({}),
@@ -390,6 +377,11 @@ export function parseConfig(raw: unknown, source = 'config'): CollectorConfig {
     issues.push('forecast.min_points: must be ≤ forecast.points');
   if (!isLoopback(c.http.host) && c.http.token === null) {
     issues.push(`http.token: required when http.host (${c.http.host}) is not a loopback address`);
+  }
+  if (c.mqtt.password !== undefined && c.mqtt.password_env !== undefined) {
+    issues.push(
+      'mqtt.password: give mqtt.password_env (the name of an environment variable holding it) or the deprecated mqtt.password, not both',
+    );
   }
   if (c.mqtt.shared_subscription_group !== null && c.mqtt.url === null) {
     issues.push(

@@ -15,6 +15,7 @@ import {
   type EmbeddedBroker,
 } from './mqtt.ts';
 import { Store } from './store.ts';
+import { mqttConnectionOptions } from '../shared/mqtt-credentials.ts';
 import { buildSummary } from './summary.ts';
 
 export interface CollectorDeps {
@@ -29,6 +30,8 @@ export interface CollectorDeps {
    * serves, with /readyz 503 and the reason while the broker is waited for (the CLI).
    */
   waitForBroker?: boolean;
+  /** where mqtt.password_env is looked up (default process.env) */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Collector {
@@ -62,6 +65,15 @@ export async function startCollector(
   const cleanup = async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   };
+  // before anything opens: an unreadable TLS file or an unset password variable is a
+  // configuration error naming its key (shared with the agent: shared/mqtt-credentials.ts)
+  const security = mqttConnectionOptions(config.mqtt, deps.env ?? process.env);
+  if (config.mqtt.password !== undefined) {
+    security.password = config.mqtt.password;
+    log.warn(
+      'mqtt.password is deprecated: put the password in an environment variable and name it in mqtt.password_env',
+    );
+  }
   try {
     const store = Store.open(
       config.db.path,
@@ -100,7 +112,7 @@ export async function startCollector(
       log.info({ url: broker.url }, 'embedded MQTT broker listening');
     }
     const brokerUrl = config.mqtt.url ?? broker!.url;
-    const transport = new MqttTransport(config, brokerUrl, log);
+    const transport = new MqttTransport(config, brokerUrl, log, security);
     const perMessage = config.ingest.commit === 'per-message';
     c.on('flushed', (committed) => transport.releaseAcks(committed));
     cleanups.push(() => transport.close());

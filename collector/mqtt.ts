@@ -17,6 +17,7 @@ import {
 } from '../shared/schema/index.ts';
 import { Backoff } from '../shared/backoff.ts';
 import { UserError } from '../shared/errors.ts';
+import type { MqttSecurityOptions } from '../shared/mqtt-credentials.ts';
 import type { CollectorConfig } from './config.ts';
 import type { IncomingMessage } from './core.ts';
 import type { FleetSummary } from './summary.ts';
@@ -88,11 +89,16 @@ export function displayUrl(url: string): string {
   }
 }
 
-/** What went wrong, in a few words: the errno code of a socket error, else the message. */
+/**
+ * What went wrong, in a few words: the errno code of a socket error (ECONNREFUSED), else
+ * the message, with the code of a TLS error ("self-signed certificate in certificate chain
+ * (SELF_SIGNED_CERT_IN_CHAIN)") or the broker's refusal ("Connection refused: Not authorized").
+ */
 function describeError(e: Error | null): string {
   if (e === null) return 'connection closed';
-  const code = (e as NodeJS.ErrnoException).code;
-  return typeof code === 'string' ? code : e.message;
+  const { code, syscall } = e as NodeJS.ErrnoException;
+  if (typeof code !== 'string') return e.message;
+  return syscall !== undefined ? code : `${e.message} (${code})`;
 }
 
 function formatDelay(ms: number): string {
@@ -119,6 +125,8 @@ export class MqttTransport {
     private readonly config: CollectorConfig,
     private readonly url: string,
     private readonly log: Logger,
+    /** username, password, TLS files and checking (shared/mqtt-credentials.ts) */
+    private readonly security: MqttSecurityOptions = {},
   ) {}
 
   /** connected to the broker and subscribed */
@@ -155,8 +163,7 @@ export class MqttTransport {
       clientId: c.client_id ?? defaultClientId(this.config.db.path),
       protocolVersion: c.protocol_version,
       clean: c.clean_session,
-      username: c.username,
-      password: c.password,
+      ...this.security,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
       ...(c.protocol_version === 5 && !c.clean_session

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { bandSchema, topicIdSchema } from '../../shared/schema/common.ts';
 import { scalarMeasureSchema } from '../../shared/schema/common.ts';
+import { brokerUrlSchema, mqttConnectionSchema } from '../../shared/schema/mqtt-connection.ts';
 import { DEFAULT_CALIBRATION } from '../../shared/detect/mean-shift.ts';
 import { DEFAULT_SETTLE_FRACTION } from '../../shared/detect/episode.ts';
 import { sourceConfigSchema } from '../sources/registry.ts';
@@ -127,25 +128,15 @@ export const agentConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  mqtt: z
-    .strictObject({
-      url: z
-        .string()
-        .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')
-        .default('mqtt://localhost:1883'),
-      tls: z
-        .strictObject({
-          ca: z.string().min(1).optional(),
-          cert: z.string().min(1).optional(),
-          key: z.string().min(1).optional(),
-        })
-        .optional(),
-      username: z.string().min(1).optional(),
-      /** name of the environment variable holding the password (never the password itself) */
-      password_env: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
-        .optional(),
+  /**
+   * the connection settings shared with the collector (shared/schema/mqtt-connection.ts),
+   * less client_id: an agent's is redband-agent-<fleet>-<device>, one per device, so two
+   * devices cannot take over each other's session
+   */
+  mqtt: mqttConnectionSchema
+    .omit({ client_id: true })
+    .extend({
+      url: brokerUrlSchema.default('mqtt://localhost:1883'),
       max_inflight: positiveInt.max(1000).default(16),
       /** outbox send rate, messages/s, and burst */
       rate: z.number().positive().default(50),

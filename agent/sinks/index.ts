@@ -1,5 +1,4 @@
 // The sink factories, in one place: the config picks one, the agent never names a kind.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import type { OutboxStore } from './mqtt/store.ts';
 import { createStdoutSink } from './stdout/sink.ts';
 import type { Sink } from './types.ts';
 import type { CommandMessage } from '../../shared/schema/command.ts';
+import { mqttConnectionOptions } from '../../shared/mqtt-credentials.ts';
 
 export interface SinkDeps {
   log: Logger;
@@ -38,17 +38,22 @@ export function createSink(c: AgentConfig & { device: string }, deps: SinkDeps):
     },
     deps.clock,
   );
-  const tls = c.mqtt.tls;
-  const read = (p: string | undefined): Buffer | undefined => (p ? readFileSync(p) : undefined);
+  // the TLS files and the password (load.ts has checked them already: this reads them)
+  const { ca, cert, key, rejectUnauthorized, username, password } = mqttConnectionOptions(
+    c.mqtt,
+    env,
+  );
+  const tls = c.mqtt.tls ? { ca, cert, key, rejectUnauthorized } : undefined;
   return createMqttSink({
     url: c.mqtt.url,
     fleet: c.fleet,
     device: c.device,
     outbox,
     log: deps.log.child({ sink: 'mqtt' }),
-    ...(c.mqtt.username ? { username: c.mqtt.username } : {}),
-    ...(c.mqtt.password_env ? { password: env[c.mqtt.password_env] } : {}),
-    ...(tls ? { tls: { ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key) } } : {}),
+    ...(username ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    // the sink spreads these into mqtt.js's options
+    ...(tls ? { tls } : {}),
     ...(deps.onCommand ? { onCommand: deps.onCommand } : {}),
     maxInflight: c.mqtt.max_inflight,
     rate: c.mqtt.rate,

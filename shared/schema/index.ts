@@ -20,6 +20,7 @@ export * from './common.ts';
 export * from './decode.ts';
 export * from './measures.ts';
 export * from './metrics.ts';
+export * from './mqtt-connection.ts';
 export * from './status.ts';
 export * from './topics.ts';
 

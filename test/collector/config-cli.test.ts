@@ -89,7 +89,7 @@ describe('config', () => {
       'config: rules.drift.keep_firing_for: expected a duration (e.g. "30s", "5m", "2h"), got boolean',
     );
     expect(configError({ mqtt: { url: 'http://broker:1883' } })).toBe(
-      'config: mqtt.url: expected a broker URL like mqtt://host:1883 (mqtt, mqtts, ws, wss), got "http://broker:1883"',
+      'config: mqtt.url: expected an mqtt://, mqtts://, ws:// or wss:// broker URL with a host (like mqtt://host:1883), got "http://broker:1883"',
     );
   });
 

@@ -156,7 +156,7 @@ describe('broker configuration errors: exit 2, one line', () => {
     expect(r.status).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('redband:'));
     expect(lines).toEqual([
-      `redband: mqtt.url: expected a broker URL like mqtt://host:1883 (mqtt, mqtts, ws, wss), got ${JSON.stringify(url)}`,
+      `redband: mqtt.url: expected an mqtt://, mqtts://, ws:// or wss:// broker URL with a host (like mqtt://host:1883), got ${JSON.stringify(url)}`,
     ]);
     expect(r.stderr).not.toContain('    at ');
   });

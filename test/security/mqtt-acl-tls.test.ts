@@ -2,9 +2,8 @@
 // mosquitto_passwd, an ACL that binds each device user to its own topics, a TLS listener that
 // requires a client certificate.
 //
-// The collector has no TLS settings (collector/config.ts: mqtt has url, username, password,
-// but no ca/cert/key), so it cannot verify a private CA on mqtts://: it connects with its own
-// credentials over the broker's plain loopback listener, under the same ACL. The agents use TLS.
+// The collector connects as the agents do, on the TLS listener with the shared MQTT settings
+// (tls.ca/cert/key, username, password_env: shared/schema/mqtt-connection.ts), under the ACL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,20 +51,21 @@ const alerts = (): AlertMessage[] =>
   });
 
 beforeAll(async () => {
-  const pki = makePki(['dev-a', 'dev-b', 'ops']);
+  const pki = makePki(['dev-a', 'dev-b', 'ops', 'collector']);
   broker = await startSecureBroker({ users: PW, acl: ACL, pki });
   collector = await startCollector(
     testConfig(join(tmpDir(), 'c.db'), {
       fleet: FLEET,
       mqtt: {
-        url: broker.plainUrl,
+        url: broker.tlsUrl,
+        tls: { ca: pki.ca, ...pki.client('collector') },
         username: 'collector',
-        password: PW.collector,
+        password_env: 'COLLECTOR_MQTT_PASSWORD',
         client_id: 'collector-sec',
       },
       ingest: { rate_per_s: 1000, burst: 1000 },
     }),
-    { logger: quietLog },
+    { logger: quietLog, env: { COLLECTOR_MQTT_PASSWORD: PW.collector } },
   );
   ops = await connectAs(broker.tlsUrl, 'ops', PW.ops, {
     ca: readFileSync(pki.ca),

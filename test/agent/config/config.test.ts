@@ -77,6 +77,27 @@ describe('config validation', () => {
     ],
     ['bad broker URL', `${BASE}mqtt: { url: 'http://x' }\n`, [/^mqtt\.url: expected an mqtt/]],
     [
+      'broker URL without a host',
+      `${BASE}mqtt: { url: 'mqtt://' }\n`,
+      [/^mqtt\.url: expected an mqtt/],
+    ],
+    // the settings shared with the collector (shared/schema/mqtt-connection.ts), less client_id
+    [
+      'client_id (derived per device)',
+      `${BASE}mqtt: { client_id: x }\n`,
+      [/^mqtt\.client_id: unknown key$/],
+    ],
+    [
+      'unknown tls key',
+      `${BASE}mqtt: { tls: { verify: false } }\n`,
+      [/^mqtt\.tls\.verify: unknown key$/],
+    ],
+    [
+      'reject_unauthorized not a boolean',
+      `${BASE}mqtt: { tls: { reject_unauthorized: 'no' } }\n`,
+      [/^mqtt\.tls\.reject_unauthorized: /],
+    ],
+    [
       'password env unset',
       `${BASE}mqtt: { password_env: NOPE_PW }\n`,
       [/^mqtt\.password_env: environment variable NOPE_PW is not set$/],
@@ -103,6 +124,15 @@ describe('config validation', () => {
     const issues = issuesOf(yaml);
     expect(issues).toHaveLength(expected.length);
     expected.forEach((re, i) => expect(issues[i]).toMatch(re));
+  });
+
+  it('takes the shared MQTT settings: tls.reject_unauthorized defaults to true', () => {
+    writeFileSync(join(dir, 'bench-ca.pem'), 'a CA');
+    const tls = (yaml: string) =>
+      load(`${BASE}mqtt: { url: 'mqtts://b:8883', tls: { ca: bench-ca.pem${yaml} } }\n`).config.mqtt
+        .tls;
+    expect(tls('')).toEqual({ ca: join(dir, 'bench-ca.pem'), reject_unauthorized: true });
+    expect(tls(', reject_unauthorized: false')?.reject_unauthorized).toBe(false);
   });
 
   it('prefixes every line of the message with the file name', () => {
