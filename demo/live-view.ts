@@ -17,6 +17,20 @@ export interface ViewDevice {
   alerts: Map<string, 'pending' | 'firing'>;
   lastSeen: number | null;
   seq: number | null;
+  /** rule → the silence holding its firing alert's notifications back (from /api/fleet) */
+  silenced: Map<string, ViewSilence>;
+}
+
+export interface ViewSilence {
+  id: string;
+  until: number;
+  comment: string;
+}
+
+/** What the view reads from the collector's /api/fleet (collector/summary.ts FleetDevice). */
+export interface FleetViewDevice {
+  device: string;
+  alerts: { rule: string; state: 'pending' | 'firing'; silenced?: ViewSilence | null }[];
 }
 
 export interface ViewState {
@@ -43,6 +57,7 @@ export function initialView(
       alerts: new Map(),
       lastSeen: null,
       seq: null,
+      silenced: new Map(),
     });
   }
   return { devices: map, transitions: [], transitionCount: 0 };
@@ -51,12 +66,25 @@ export function initialView(
 export type ViewEvent =
   | { kind: 'metrics'; message: MetricsMessage; receivedAt: number }
   | { kind: 'status'; message: StatusMessage; receivedAt: number }
-  | { kind: 'alert'; message: AlertMessage; receivedAt: number };
+  | { kind: 'alert'; message: AlertMessage; receivedAt: number }
+  /**
+   * the collector's own view of a device: its alerts as the rules hold them, silenced ones
+   * included (a silence holds back their MQTT notifications, so the alert topic never says)
+   */
+  | { kind: 'fleet'; device: FleetViewDevice };
 
 /** Applies one message; mutates and returns `state` (the view is the only owner). */
 export function applyViewEvent(state: ViewState, event: ViewEvent): ViewState {
-  const d = deviceOf(state, event.message.device);
+  const d = deviceOf(state, event.kind === 'fleet' ? event.device.device : event.message.device);
   switch (event.kind) {
+    case 'fleet':
+      d.alerts = new Map(event.device.alerts.map((a) => [a.rule, a.state]));
+      d.silenced = new Map(
+        event.device.alerts.flatMap((a) =>
+          a.state === 'firing' && a.silenced ? [[a.rule, a.silenced] as const] : [],
+        ),
+      );
+      break;
     case 'metrics':
       d.phase = event.message.phase;
       d.band = event.message.band;
@@ -72,8 +100,10 @@ export function applyViewEvent(state: ViewState, event: ViewEvent): ViewState {
     case 'alert': {
       const a = event.message;
       if (a.resend) break;
-      if (a.state === 'resolved') d.alerts.delete(a.rule);
-      else d.alerts.set(a.rule, a.state);
+      if (a.state === 'resolved') {
+        d.alerts.delete(a.rule);
+        d.silenced.delete(a.rule);
+      } else d.alerts.set(a.rule, a.state);
       const time = new Date(event.receivedAt).toISOString().slice(11, 19);
       const value = a.value === null ? '' : ` value ${formatNumber(a.value)}`;
       state.transitions.push(`${time}  ${a.device.padEnd(10)} ${a.rule} → ${a.state}${value}`);
@@ -99,6 +129,7 @@ function deviceOf(state: ViewState, device: string): ViewDevice {
       alerts: new Map(),
       lastSeen: null,
       seq: null,
+      silenced: new Map(),
     };
     state.devices.set(device, d);
   }
@@ -111,6 +142,23 @@ export function deviceStatus(d: ViewDevice): string {
   if (d.alerts.size > 0) return 'pending';
   if (d.phase === null) return 'waiting';
   return d.phase === 'warmup' ? 'warm-up' : 'ok';
+}
+
+/** "silenced until HH:MM:SS by “comment” (silence 1a2b3c4d)", as the dashboard says it. */
+export function formatSilence(s: ViewSilence): string {
+  const time = new Date(s.until).toLocaleTimeString([], { hour12: false });
+  const id = s.id.slice(0, 8);
+  return `silenced until ${time} by ${s.comment ? `“${s.comment}” (silence ${id})` : `silence ${id}`}`;
+}
+
+/** The alerts column: each alert and its state; a silenced one says until when and by which. */
+export function alertsText(d: ViewDevice): string {
+  return [...d.alerts]
+    .map(([rule, s]) => {
+      const silence = s === 'firing' ? d.silenced.get(rule) : undefined;
+      return silence ? `${rule}(firing, ${formatSilence(silence)})` : `${rule}(${s})`;
+    })
+    .join(' ');
 }
 
 /** A 21-character gauge: band edges as `|`, the value as `●`, out-of-band values clamped to the ends. */
@@ -154,6 +202,9 @@ export function renderView(state: ViewState, o: RenderOptions): string {
   const lines: string[] = [];
   lines.push(o.header ?? 'redband demo');
   lines.push(`dashboard: ${o.dashboardUrl}    (Ctrl-C stops everything)`);
+  lines.push(
+    `silence:   npx redband silence add --url ${o.dashboardUrl} --device DEVICE --for 30m`,
+  );
   lines.push('');
   lines.push(
     `${'device'.padEnd(10)} ${'runtime'.padEnd(7)} ${'state'.padEnd(8)} ${'measure'.padEnd(17)} ${'value'.padStart(9)}  ${'band'.padEnd(21)}  ${'seen'.padStart(5)}  alerts`,
@@ -163,7 +214,7 @@ export function renderView(state: ViewState, o: RenderOptions): string {
     const coloured =
       o.color && ANSI[status] ? `${ANSI[status]}${status.padEnd(8)}\x1b[0m` : status.padEnd(8);
     const seen = d.lastSeen === null ? '-' : `${Math.round((o.now - d.lastSeen) / 1000)}s`;
-    const alerts = [...d.alerts].map(([rule, s]) => `${rule}(${s})`).join(' ');
+    const alerts = alertsText(d);
     lines.push(
       `${d.device.padEnd(10)} ${d.runtime.padEnd(7)} ${coloured} ${(d.band?.measure ?? '-').padEnd(17)} ${(d.phase ? formatNumber(d.bandValue) : '-').padStart(9)}  ${bandGauge(d.bandValue, d.band)}  ${seen.padStart(5)}  ${alerts || d.role}`,
     );

@@ -12,7 +12,7 @@ import {
   parseDeviceTopic,
 } from '../shared/schema/index.ts';
 import { writeDeviceConfig, SKAB_REPLAY } from './configs.ts';
-import { applyViewEvent, initialView, type ViewState } from './live-view.ts';
+import { applyViewEvent, initialView, type FleetViewDevice, type ViewState } from './live-view.ts';
 import { DEMO_OPTION_DEFAULTS, type DemoOptions } from './options.ts';
 import { planDemoFleet, type DemoDevice } from './plan.ts';
 import { choosePort } from './ports.ts';
@@ -142,6 +142,13 @@ export async function startDemo(partial: Partial<DemoOptions> = {}): Promise<Dem
       fleet.map((d) => ({ device: d.device, role: d.role, runtime: d.runtime })),
     );
     view = await connectView(brokerUrl, o.fleet, state, emit);
+    // Silenced alerts are not published, so the view also reads the collector's own view.
+    const poll = setInterval(
+      () => void pollFleet(`${dashboardUrl}api/fleet`, o.fleet, state),
+      2000,
+    );
+    poll.unref();
+    timers.push(poll);
 
     for (const d of fleet) {
       const configFile = writeDeviceConfig(d, {
@@ -205,6 +212,21 @@ function tail(file: string, lines = 15): string {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
+  }
+}
+
+/** One read of /api/fleet into the view; a failed read is skipped (the next one retries). */
+async function pollFleet(url: string, fleet: string, state: ViewState): Promise<void> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1500) });
+    if (!res.ok) return;
+    const body = (await res.json()) as { devices?: (FleetViewDevice & { fleet: string })[] };
+    for (const device of body.devices ?? []) {
+      if (device.fleet !== fleet) continue;
+      applyViewEvent(state, { kind: 'fleet', device });
+    }
+  } catch {
+    // the collector is starting or stopping
   }
 }
 
