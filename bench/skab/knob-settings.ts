@@ -158,7 +158,9 @@ export class KnobApplier {
         if (unknownKey) return false;
       } else if (rk && e instanceof UserError) {
         const line = `rules.${rk[0]}: Unrecognized key: "${rk[1]}"`;
-        if (e.message.split('\n').some((l) => l.trim() === line)) return false;
+        // one problem is one line after the config's name, several are listed one per line
+        if (e.message.split('\n').some((l) => l.trim() === line || l.endsWith(`: ${line}`)))
+          return false;
       }
       if (e instanceof UserError) {
         throw new UserError(`knob ${key} = ${JSON.stringify(value)}: ${e.message}`, 'config');
