@@ -73,7 +73,9 @@ describe('the outbox’s disk', () => {
       device: 'full',
       url: broker.url,
       csv: SKAB_VALVE1,
-      speed: 100,
+      // slow enough that the replay is still running once the broker is back, on a loaded
+      // machine too (at 100× it once ended first in a full-suite run)
+      speed: 50,
       outboxDir: mnt,
     });
     const truth = await groundTruth(config);
