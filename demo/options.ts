@@ -1,5 +1,7 @@
 // What `redband demo` can be asked for, and its defaults, apart from the orchestrator: the CLI
-// builds the command's options at startup and must not load the demo's processes and MQTT.
+// builds the command's options at startup and must not load the demo's processes and MQTT
+// (plan.ts is pure: the fleet's defaults are written there, once).
+import { DEMO_DEFAULTS } from './plan.ts';
 
 export interface DemoOptions {
   devices: number;
@@ -23,17 +25,17 @@ export interface DemoOptions {
 }
 
 export const DEMO_OPTION_DEFAULTS: DemoOptions = {
-  devices: 6,
-  seed: 7,
+  devices: DEMO_DEFAULTS.devices,
+  seed: DEMO_DEFAULTS.seed,
   durationS: null,
-  skab: false,
+  skab: DEMO_DEFAULTS.skab,
   broker: null,
   httpPort: 8080,
   mqttPort: 1883,
   runDir: '.redband/demo',
   fleet: 'demo',
-  faultStartS: 90,
-  faultDurationS: 60,
+  faultStartS: DEMO_DEFAULTS.faultStartS,
+  faultDurationS: DEMO_DEFAULTS.faultDurationS,
   skabSpeed: 10,
   speed: 1,
   bundle: null,
