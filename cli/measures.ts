@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
+import { pickChannels } from '../mae/csv.ts';
 import { RunningCovariance } from '../shared/covariance/welford.ts';
 import { computeMeasures } from '../shared/measures/compute.ts';
 import type { RedundancyMeasures } from '../shared/measures/types.ts';
@@ -35,7 +36,13 @@ export function parseVectors(text: string, file: string, selected?: string[]): P
         { length: parseJsonRow(content[0]!.line, file, content[0]!.number).length },
         (_, i) => String(i),
       );
-  const picked = selectColumns(columns, selected, file, json);
+  // the same choice as `redband train`: named columns, else all but timestamps and labels
+  const picked = pickChannels(
+    file,
+    columns,
+    selected,
+    json ? `indices 0–${columns.length - 1}` : undefined,
+  );
   const body = header ? content.slice(1) : content;
   if (body.length === 0)
     throw new UserError(`${file}: empty file (a header but no vectors)`, 'input');
@@ -73,23 +80,6 @@ function parseJsonRow(line: string, file: string, number: number): Array<number 
   if (!Array.isArray(value))
     throw new UserError(`${file}:${number}: not a JSON array of numbers`, 'input');
   return value.map((v) => (typeof v === 'number' ? v : String(v)));
-}
-
-function selectColumns(
-  columns: string[],
-  selected: string[] | undefined,
-  file: string,
-  json: boolean,
-) {
-  if (!selected) return columns.map((_, i) => i);
-  return selected.map((name) => {
-    const index = columns.indexOf(name);
-    if (index < 0) {
-      const known = json ? `indices 0–${columns.length - 1}` : `columns: ${columns.join(', ')}`;
-      throw new UserError(`${file}: unknown column "${name}" (${known})`, 'input');
-    }
-    return index;
-  });
 }
 
 /** Builds the covariance summary and computes the measures, or throws a UserError. */

@@ -21,6 +21,36 @@ function splitLine(line: string, sep: string): string[] {
   return line.split(sep).map((f) => f.trim().replace(/^"(.*)"$/, '$1'));
 }
 
+/**
+ * The channel columns of a header, as indices: the `columns` named (each once, all known),
+ * else every column but timestamps and labels (IGNORED). `redband train` and `redband
+ * measures` both choose their columns here. `known` describes the header in the
+ * unknown-column message (default: the header's names).
+ */
+export function pickChannels(
+  name: string,
+  header: string[],
+  columns?: string[],
+  known = `the header has ${header.map((h) => `"${h}"`).join(', ')}`,
+): number[] {
+  let picked: number[];
+  if (columns && columns.length > 0) {
+    picked = columns.map((col) => {
+      const i = header.indexOf(col);
+      if (i < 0) throw new UserError(`${name}: unknown column "${col}" (${known})`, 'csv-column');
+      return i;
+    });
+    if (new Set(picked).size !== picked.length) {
+      throw new UserError(`${name}: --columns names a column twice`, 'csv-column');
+    }
+  } else {
+    picked = header.flatMap((h, i) => (IGNORED.has(h.toLowerCase()) ? [] : [i]));
+  }
+  if (picked.length === 0)
+    throw new UserError(`${name}: no sensor columns in the header`, 'csv-parse');
+  return picked;
+}
+
 /** Parses CSV text; `name` is used in messages; `columns` selects channels (default: all numeric ones). */
 export function parseSensorCsv(name: string, text: string, columns?: string[]): SensorTable {
   const lines = text.split(/\r?\n/);
@@ -35,26 +65,7 @@ export function parseSensorCsv(name: string, text: string, columns?: string[]): 
   if (unnamed >= 0)
     throw new UserError(`${name} line 1: column ${unnamed + 1} has no name`, 'csv-parse');
 
-  let picked: number[];
-  if (columns && columns.length > 0) {
-    picked = columns.map((col) => {
-      const i = header.indexOf(col);
-      if (i < 0) {
-        throw new UserError(
-          `${name}: unknown column "${col}" (the header has ${header.map((h) => `"${h}"`).join(', ')})`,
-          'csv-column',
-        );
-      }
-      return i;
-    });
-    if (new Set(picked).size !== picked.length) {
-      throw new UserError(`${name}: --columns names a column twice`, 'csv-column');
-    }
-  } else {
-    picked = header.flatMap((h, i) => (IGNORED.has(h.toLowerCase()) ? [] : [i]));
-  }
-  if (picked.length === 0)
-    throw new UserError(`${name}: no sensor columns in the header`, 'csv-parse');
+  const picked = pickChannels(name, header, columns);
 
   const rows = lines.length - 1;
   const c = picked.length;

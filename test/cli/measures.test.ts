@@ -81,10 +81,30 @@ describe('redband measures', () => {
     expect(stderr).toMatch(message);
   });
 
+  it('skips datetime and label columns as train does', async () => {
+    const rows = [
+      [1, 2, 3],
+      [2, 1, 0],
+      [3, 5, 1],
+      [4, 3, 7],
+      [0, 1, 1],
+    ];
+    const csv = file(
+      'skab.csv',
+      `datetime;a;b;c;anomaly\n${rows.map((r, i) => `2020-03-09 10:14:0${i};${r.join(';')};0`).join('\n')}\n`,
+    );
+    const plain = file('plain.csv', `a,b,c\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const withTime = await redband('measures', '--input', csv, '--json');
+    expect(withTime.code, withTime.stderr).toBe(0);
+    const without = await redband('measures', '--input', plain, '--json');
+    expect(JSON.parse(withTime.stdout)).toEqual(JSON.parse(without.stdout));
+    expect(JSON.parse(withTime.stdout)).toMatchObject({ k: 3, n: 5 });
+  });
+
   it('names an unknown column', async () => {
     const { code, stderr } = await redband('measures', '--input', SAMPLE, '--columns', 'temp,nope');
     expect(code).toBe(2);
-    expect(stderr).toMatch(/unknown column "nope" \(columns: temp, vibration/);
+    expect(stderr).toMatch(/unknown column "nope" \(the header has "temp", "vibration"/);
   });
 
   it.each([
