@@ -13,7 +13,7 @@ import { decodeMetrics, decodeStatus } from '../../shared/schema/index.ts';
 import {
   aedesBroker,
   mosquittoBroker,
-  SKAB_FREE,
+  SKAB_LIKE_FREE,
   SKAB_MODEL,
   sleep,
   subscriber,
@@ -45,7 +45,7 @@ async function outage(
     file,
     `fleet: test
 device: ${device}
-source: { kind: csv, path: ${SKAB_FREE}, delimiter: ';', speed: 400 }
+source: { kind: csv, path: ${SKAB_LIKE_FREE}, delimiter: ';', speed: 400 }
 model: { path: ${SKAB_MODEL} }
 pipeline: { hop: 4, batch: 8 }
 baseline: { warmup_windows: 20 }

@@ -9,14 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { skabFile } from '../support/datasets.ts';
+import { skabLikeFile } from '../support/skab-like.ts';
 
 import { persistentMosquitto, REPO } from '../support/processes.ts';
 
 export { REPO };
 export const SKAB_MODEL = join(REPO, 'models', 'skab-pump.onnx');
-export const SKAB_VALVE1 = skabFile('valve1/1.csv');
-export const SKAB_FREE = skabFile('anomaly-free/anomaly-free.csv');
+/**
+ * SKAB-shaped files written by the tests (test/support/skab-like.ts), for the tests whose
+ * subject is not the SKAB data set: valve1/1.csv's 1,145 rows and labelled episode, and
+ * anomaly-free.csv's 9,405 healthy rows. The real files: test/support/datasets.ts.
+ */
+export const SKAB_LIKE_VALVE1 = skabLikeFile('valve1/1.csv');
+export const SKAB_LIKE_FREE = skabLikeFile('anomaly-free/anomaly-free.csv');
 
 export const tmpDir = (): string => mkdtempSync(join(tmpdir(), 'redband-agent-'));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,8 @@
 // shipped ONNX model, published to stdout, every line checked against the shared schemas.
 import { describe, expect, it } from 'vitest';
 import { decodeMetrics, decodeStatus, type MetricsMessage } from '../../shared/schema/index.ts';
-import { runNode, SKAB_VALVE1 } from './harness.ts';
+import { skabFile } from '../support/datasets.ts';
+import { runNode } from './harness.ts';
 
 describe('agent: SKAB replay through the real model, --publish stdout', () => {
   it('prints valid status and metrics messages with monotonic seq, and exits 0 at end of data', async () => {
@@ -11,7 +12,7 @@ describe('agent: SKAB replay through the real model, --publish stdout', () => {
       '--config',
       'firmware-configs/skab-pump.yaml',
       '--replay',
-      SKAB_VALVE1,
+      skabFile('valve1/1.csv'), // the real file: REDBAND_DATA_DIR, see test/support/datasets.ts
       '--speed',
       'max',
       '--publish',

@@ -14,6 +14,7 @@ import { cutPieces } from '../../bench/skab/healthy.ts';
 import { standardizeByFit, t2RawBaseline } from '../../bench/skab/detectors.ts';
 import type { MetricsMessage } from '../../shared/schema/metrics.ts';
 import { readSensorCsv } from '../../mae/csv.ts';
+import { skabLikeFile } from '../support/skab-like.ts';
 import { exportFitted, fitTable } from '../../mae/pipeline.ts';
 import {
   confusion,
@@ -459,7 +460,11 @@ describe('redband bench skab on a synthetic SKAB-like folder', () => {
 
 describe('the shipped skab-pump.yaml', () => {
   it("warms up on exactly SKAB's first 400 rows, fitting on rows 0–249", async () => {
-    const loaded = loadAgentConfig(SKAB_BENCH_CONFIG.agentConfig);
+    // the config's own source is the real anomaly-free.csv beside the repository; the warm-up
+    // is the config's alone, so a SKAB-shaped stand-in replaces it (a clone without the data)
+    const loaded = loadAgentConfig(SKAB_BENCH_CONFIG.agentConfig, {
+      replay: skabLikeFile('anomaly-free/anomaly-free.csv'),
+    });
     const session = await loadModel(loaded.config.model.path, { runtime: 'node' });
     try {
       expect(warmupRowsOf(loaded, session.model.window)).toMatchObject({

@@ -16,7 +16,7 @@ import {
   readAlertKeys,
   readHistory,
   readOutbox,
-  SKAB_VALVE1,
+  SKAB_LIKE_VALVE1,
   sleep,
   startAgent,
   startCollector,
@@ -54,7 +54,7 @@ describe('agent killed with SIGKILL and restarted on the same outbox', () => {
     const db = join(dir, 'collector.db');
     const collector = await startCollector(broker.url, db, writeCollectorConfig(dir));
     const outboxDir = join(dir, 'outbox');
-    const common = { dir, url: broker.url, csv: SKAB_VALVE1, speed: 150, outboxDir };
+    const common = { dir, url: broker.url, csv: SKAB_LIKE_VALVE1, speed: 150, outboxDir };
     // Boot A sends 5 messages/s while it produces ~19/s: a backlog builds in its outbox.
     const slow = writeAgentConfig({ ...common, device: 'pump', mqtt: { rate: 5, burst: 1 } });
     const a = startAgent(slow, 'agent-a');

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { skabFile } from '../support/datasets.ts';
+import { skabLikeFile, type SkabName } from '../support/skab-like.ts';
 import {
   groundTruth,
   killLeftovers,
@@ -27,7 +27,8 @@ import {
 
 afterAll(killLeftovers);
 
-const FILES = ['valve1/1.csv', 'valve1/2.csv', 'valve2/1.csv', 'valve2/2.csv'];
+// SKAB-shaped stand-ins (rows and episodes of these four SKAB files), written by the test
+const FILES: SkabName[] = ['valve1/1.csv', 'valve1/2.csv', 'valve2/1.csv', 'valve2/2.csv'];
 
 describe('broker killed with SIGKILL and restarted', () => {
   it('every (device, boot, seq) reaches the collector exactly once, in order', async () => {
@@ -44,7 +45,7 @@ describe('broker killed with SIGKILL and restarted', () => {
         dir,
         device: `pump-${i + 1}`,
         url: broker.url,
-        csv: skabFile(f),
+        csv: skabLikeFile(f),
         speed: 150,
       }),
     }));

@@ -19,7 +19,7 @@ import {
   range,
   readHistory,
   sh,
-  SKAB_VALVE1,
+  SKAB_LIKE_VALVE1,
   sleep,
   startAgent,
   startCollector,
@@ -72,7 +72,7 @@ describe('the outbox’s disk', () => {
       dir,
       device: 'full',
       url: broker.url,
-      csv: SKAB_VALVE1,
+      csv: SKAB_LIKE_VALVE1,
       // slow enough that the replay is still running once the broker is back, on a loaded
       // machine too (at 100× it once ended first in a full-suite run)
       speed: 50,
@@ -137,7 +137,7 @@ describe('the outbox’s disk', () => {
       dir,
       device: 'bare',
       url: broker.url,
-      csv: SKAB_VALVE1,
+      csv: SKAB_LIKE_VALVE1,
       speed: 'max',
       outboxDir: mnt,
     });
@@ -169,7 +169,7 @@ describe('the outbox’s disk', () => {
       dir,
       device: 'corrupt',
       url: broker.url,
-      csv: SKAB_VALVE1,
+      csv: SKAB_LIKE_VALVE1,
       speed: 'max',
       outboxDir,
     });
@@ -198,7 +198,7 @@ describe('the outbox’s disk', () => {
         dir,
         device: 'locked',
         url: broker.url,
-        csv: SKAB_VALVE1,
+        csv: SKAB_LIKE_VALVE1,
         speed: 100,
         outboxDir,
       });

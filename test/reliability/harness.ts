@@ -13,7 +13,7 @@ import { freePort, hasCommand, waitFor } from '../support/brokers.ts';
 import { REPO, SKAB_MODEL, sleep } from '../agent/harness.ts';
 
 export { freePort, tmpDir, waitFor } from '../support/brokers.ts';
-export { REPO, SKAB_FREE, SKAB_MODEL, SKAB_VALVE1, sleep } from '../agent/harness.ts';
+export { REPO, SKAB_LIKE_FREE, SKAB_LIKE_VALVE1, SKAB_MODEL, sleep } from '../agent/harness.ts';
 export {
   killLeftovers,
   persistentMosquitto,

@@ -17,7 +17,7 @@ import {
   mustRun,
   persistentMosquitto,
   readHistory,
-  SKAB_VALVE1,
+  SKAB_LIKE_VALVE1,
   sleep,
   startAgent,
   startCollector,
@@ -58,7 +58,7 @@ describe('network partition longer than outbox.max_age_s', () => {
       dir,
       device: 'edge',
       url: `mqtt://${net.hostIp}:${nsPort}`,
-      csv: SKAB_VALVE1,
+      csv: SKAB_LIKE_VALVE1,
       speed: 100, // ~19 s of replay at ~12 snapshots/s
       outbox: { max_age_s: 2 },
     });

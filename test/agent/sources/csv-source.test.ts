@@ -7,9 +7,9 @@ import type { SourceDeps, SourceFiles } from '../../../agent/sources/deps.ts';
 import type { Sample } from '../../../agent/sources/types.ts';
 import { isUserError } from '../../../shared/errors.ts';
 import { runVirtual } from './helpers.ts';
-import { skabFile } from '../../support/datasets.ts';
+import { skabLikeFile } from '../../support/skab-like.ts';
 
-const SKAB = skabFile('valve1/0.csv');
+const SKAB = skabLikeFile('valve1/0.csv');
 
 /** Files served from memory, so malformed inputs need no fixtures on disk. */
 function memoryFiles(contents: Record<string, string>): SourceFiles {
@@ -29,7 +29,7 @@ async function readAll(config: CsvConfigInput, deps: SourceDeps = {}): Promise<S
   return firstValueFrom(src.samples().pipe(toArray()));
 }
 
-/** The SKAB file parsed independently (split on ';'), to check the replay against. */
+/** The SKAB-shaped file (test/support/skab-like.ts) parsed independently (split on ';'), to check the replay against. */
 function skabReference(): { t: number; values: number[]; anomaly: number }[] {
   const lines = readFileSync(SKAB, 'utf8').trim().split('\n').slice(1);
   return lines.map((l) => {
@@ -42,7 +42,7 @@ function skabReference(): { t: number; values: number[]; anomaly: number }[] {
   });
 }
 
-describe('csv source: SKAB valve1/0.csv', () => {
+describe('csv source: a SKAB-shaped valve1/0.csv', () => {
   const ref = skabReference();
 
   it('replays every row with UTC timestamps, the eight sensor channels and labels', async () => {

@@ -7,7 +7,7 @@ import {
   sourceKinds,
 } from '../../../agent/sources/registry.ts';
 import { isUserError } from '../../../shared/errors.ts';
-import { skabFile } from '../../support/datasets.ts';
+import { skabLikeFile } from '../../support/skab-like.ts';
 
 describe('source registry', () => {
   it('lists every plugin with its schema and factory', () => {
@@ -21,7 +21,7 @@ describe('source registry', () => {
   it.each([
     [{ kind: 'sim' }, true],
     [{ kind: 'sim', channels: 4, factors: 2, speed: 'max' }, true],
-    [{ kind: 'csv', path: skabFile('valve1/0.csv'), speed: 20, loop: true }, true],
+    [{ kind: 'csv', path: skabLikeFile('valve1/0.csv'), speed: 20, loop: true }, true],
     [{ kind: 'mqtt', topic: 'plant/+/vib', channels: ['x', 'y'] }, true],
     [{ kind: 'stdin', channels: ['x'] }, true],
     [{ kind: 'kafka' }, false],
@@ -60,7 +60,7 @@ describe('source registry', () => {
     expect(src.channels).toEqual(['ch0', 'ch1', 'ch2', 'ch3', 'ch4', 'ch5']);
     expect(await firstValueFrom(src.samples().pipe(toArray()))).toHaveLength(50);
     expect(src.stats().samples).toBe(50);
-    const csv = createSource({ kind: 'csv', path: skabFile('valve1/0.csv') });
+    const csv = createSource({ kind: 'csv', path: skabLikeFile('valve1/0.csv') });
     expect(csv.channels).toHaveLength(8);
   });
 
