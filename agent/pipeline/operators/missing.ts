@@ -1,6 +1,6 @@
 // The missing-value policy: a window with a missing (NaN) or non-finite sample is either
 // skipped, or repaired in place and passed on. Both count as a bad window in health, and
-// every repaired value counts in samples_imputed, so imputation is never silent.
+// every repaired sample value counts in samples_imputed, once, so imputation is never silent.
 // prepare.ts runs this stage on the windows that hold a non-finite value (clean windows never
 // need it: their check is a running count kept per sample).
 import type { OperatorFunction } from 'rxjs';
@@ -29,12 +29,14 @@ export function createMissingStage(
   opts: MissingOptions,
 ): Stage<RawWindow, RawWindow> {
   const { channels: c, fallback, counters } = opts;
+  const fresh = new FreshCells(c);
   return {
     name: 'missing',
     push(w, emit) {
       const missing = countNonFinite(w.values);
       if (missing === 0) return emit(w);
       counters.windowsBad++;
+      const firstNew = fresh.firstNewRow(w);
       if (policy.policy === 'skip') return;
       const values = w.values.slice();
       const rows = values.length / c;
@@ -51,10 +53,49 @@ export function createMissingStage(
           values[i] = policy.fill === 'last' && last !== null ? last : mean;
         }
       }
-      counters.samplesImputed += missing;
+      counters.samplesImputed += countNonFinite(w.values.subarray(firstNew * c));
       emit({ start: w.start, end: w.end, values });
     },
   };
+}
+
+/**
+ * Which rows of a window this stage has not seen before, so a sample counts once however many
+ * windows it falls in. Every window that holds a non-finite value comes through here, so a
+ * window overlapping the previous one here (it starts at or before that one's end, in data
+ * time) is that one moved on by d rows: d is the least shift under which the rows they share
+ * agree cell for cell (NaN with NaN), and only its last d rows are new. Rows that repeat exactly
+ * can make d look smaller than it is: then fewer samples are counted, never more.
+ */
+class FreshCells {
+  private prev: Float64Array | null = null;
+  private prevEnd = -Infinity;
+  constructor(private readonly channels: number) {}
+
+  /** the index of the window's first row not seen in the previous window here */
+  firstNewRow(w: RawWindow): number {
+    const c = this.channels;
+    const rows = w.values.length / c;
+    const prev = this.prev;
+    let first = 0;
+    if (prev !== null && prev.length === w.values.length && w.start <= this.prevEnd) {
+      for (let d = 1; d < rows; d++) {
+        if (sameCells(prev, d * c, w.values, 0, (rows - d) * c)) {
+          first = rows - d;
+          break;
+        }
+      }
+    }
+    if (prev === null || prev.length !== w.values.length) this.prev = w.values.slice();
+    else prev.set(w.values);
+    this.prevEnd = w.end;
+    return first;
+  }
+}
+
+function sameCells(a: Float64Array, from: number, b: Float64Array, to: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!Object.is(a[from + i], b[to + i])) return false;
+  return true;
 }
 
 function countNonFinite(values: Float64Array): number {

@@ -17,7 +17,7 @@ import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type SourceDeps, type SourceFiles } from '../deps.ts';
 import type { FaultLabel, Sample, Source } from '../types.ts';
 import { resolveLayout } from './layout.ts';
-import { LabelRuns, readCsvSamples } from './reader.ts';
+import { BadCells, LabelRuns, readCsvSamples } from './reader.ts';
 
 export const configSchema = z.strictObject({
   path: z.string().min(1),
@@ -105,6 +105,7 @@ export function createCsvSource(input: CsvConfigInput, deps: SourceDeps = {}): C
   let labels = new LabelRuns(layout.labelNames);
 
   // Each run (subscription or pull) rereads the file from the top; labels are the latest run's.
+  const badCells = new BadCells(log, config.path);
   const run = (): AsyncGenerator<Sample[]> => {
     labels = new LabelRuns(layout.labelNames);
     return readCsvSamples({
@@ -119,6 +120,7 @@ export function createCsvSource(input: CsvConfigInput, deps: SourceDeps = {}): C
       malformed,
       counters,
       labels,
+      badCells,
     });
   };
 

@@ -1,11 +1,12 @@
 // Streams a CSV file row by row (readline over a file stream, so memory stays flat however
-// large the file) and hands out samples in chunks. Bad rows are counted and skipped; only an
+// large the file) and hands out samples in chunks. Bad rows are counted and skipped; a channel
+// cell that is not a number is a missing value (counted, logged once per file); only an
 // unreadable file ends the replay.
 import { createInterface } from 'node:readline';
 import { UserError } from '../../../shared/errors.ts';
 import { parseNumberCell, parseTimeCell, type TimeFormat } from '../../../shared/csv/cells.ts';
 import { parseCsvLine } from '../../../shared/csv/line.ts';
-import type { MalformedCounter } from '../common/config.ts';
+import type { MalformedCounter, SourceLog } from '../common/config.ts';
 import type { SourceFiles } from '../deps.ts';
 import type { FaultLabel, Sample } from '../types.ts';
 import type { CsvLayout } from './layout.ts';
@@ -23,6 +24,47 @@ export interface ReadOptions {
   malformed: MalformedCounter;
   counters: { rows: number; missing: number; loops: number };
   labels: LabelRuns;
+  /** where non-numeric channel cells are reported; none: only counted */
+  badCells?: BadCells;
+}
+
+/**
+ * Channel cells that are not numbers (empty or text): each is one missing value, left to the
+ * pipeline's missing-value policy. The first one of the file is logged with its line and
+ * column, the count when the first pass over the file ends; later passes repeat the file and
+ * say nothing new.
+ */
+export class BadCells {
+  count = 0;
+  private first: string | undefined;
+  private done = false;
+  constructor(
+    private readonly log: SourceLog,
+    private readonly path: string,
+  ) {}
+
+  cell(lineNo: number, column: string, cell: string): void {
+    if (this.done) return;
+    this.count++;
+    if (this.first !== undefined) return;
+    this.first = `line ${lineNo}, column "${column}"`;
+    const what = cell.trim() === '' ? 'an empty cell' : `${JSON.stringify(cell)}, not a number`;
+    this.log.warn(
+      `csv source: ${this.path}:${lineNo}: column "${column}" holds ${what}: a missing value ` +
+        '(the missing-value policy fills it; further ones are counted, the count is logged at the end of the file)',
+    );
+  }
+
+  /** the end of a pass over the file */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.count === 0) return;
+    const n = this.count === 1 ? '1 bad numeric cell' : `${this.count} bad numeric cells`;
+    this.log.warn(
+      `csv source: ${this.path}: ${n} (the first at ${this.first}), each a missing value`,
+    );
+  }
 }
 
 /** Turns runs of non-zero label cells into FaultLabels ([first row, first row after)). */
@@ -114,7 +156,10 @@ export async function* readCsvSamples(o: ReadOptions): AsyncGenerator<Sample[]> 
         const values = new Float64Array(layout.columnIndices.length);
         layout.columnIndices.forEach((ci, k) => {
           const v = parseNumberCell(cells[ci]!);
-          if (Number.isNaN(v)) o.counters.missing++;
+          if (Number.isNaN(v)) {
+            o.counters.missing++;
+            o.badCells?.cell(lineNo, layout.header[ci]!, cells[ci]!);
+          }
           values[k] = v;
         });
         o.labels.row(
@@ -138,6 +183,7 @@ export async function* readCsvSamples(o: ReadOptions): AsyncGenerator<Sample[]> 
     if (failure) {
       throw new UserError(`${path}: cannot read: ${failure.message}`, 'csv-read');
     }
+    o.badCells?.end();
     if (chunk.length > 0) yield chunk;
     if (first === undefined || last === undefined) {
       o.labels.end(o.startMs + offset);
