@@ -50,7 +50,16 @@ export type DemoEvent =
   | { kind: 'process-exit'; name: string; code: number | null; signal: string | null }
   | { kind: 'incident'; device: string; what: string };
 
-export async function startDemo(partial: Partial<DemoOptions> = {}): Promise<DemoHandle> {
+export interface DemoIo {
+  /** one line for the person running the demo (default: stderr) */
+  notice?: (line: string) => void;
+}
+
+export async function startDemo(
+  partial: Partial<DemoOptions> = {},
+  io: DemoIo = {},
+): Promise<DemoHandle> {
+  const notice = io.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const o: DemoOptions = { ...DEMO_OPTION_DEFAULTS, ...partial };
   if (o.skab && !existsSync(SKAB_REPLAY)) {
     throw new UserError(`--skab needs the SKAB data set at ${SKAB_REPLAY}, which is missing`);
@@ -69,6 +78,14 @@ export async function startDemo(partial: Partial<DemoOptions> = {}): Promise<Dem
   const mqttPort = o.broker ? 0 : await choosePort(o.mqttPort);
   const brokerUrl = o.broker ?? `mqtt://127.0.0.1:${mqttPort}`;
   const dashboardUrl = `http://127.0.0.1:${httpPort}/`;
+  if (httpPort !== o.httpPort) {
+    notice(
+      `redband demo: port ${o.httpPort} is taken; the dashboard and API are on port ${httpPort} (${dashboardUrl}; redband silence needs --url ${dashboardUrl.slice(0, -1)})`,
+    );
+  }
+  if (!o.broker && mqttPort !== o.mqttPort) {
+    notice(`redband demo: port ${o.mqttPort} is taken; the embedded broker is on port ${mqttPort}`);
+  }
   const listeners: ((e: DemoEvent) => void)[] = [];
   const emit = (e: DemoEvent) => listeners.forEach((l) => l(e));
 
