@@ -6,18 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../shared/random.ts';
 import { decodeMetrics, type MetricsMessage } from '../../shared/schema/index.ts';
+import { SKAB_CHANNELS } from '../support/skab-like.ts';
 import { runNode, tmpDir } from './harness.ts';
 
-const CHANNELS = [
-  'Accelerometer1RMS',
-  'Accelerometer2RMS',
-  'Current',
-  'Pressure',
-  'Temperature',
-  'Thermocouple',
-  'Voltage',
-  'Volume Flow RateRMS',
-];
+const CHANNELS = SKAB_CHANNELS;
 
 /** `rows` SKAB-shaped rows at 1 Hz (datetime;8 channels), two shared factors plus noise. */
 function skabShaped(rows: number): string[] {

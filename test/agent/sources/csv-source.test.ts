@@ -7,7 +7,7 @@ import type { SourceDeps, SourceFiles } from '../../../agent/sources/deps.ts';
 import type { Sample } from '../../../agent/sources/types.ts';
 import { isUserError } from '../../../shared/errors.ts';
 import { runVirtual } from './helpers.ts';
-import { skabLikeFile } from '../../support/skab-like.ts';
+import { SKAB_CHANNELS, skabLikeFile } from '../../support/skab-like.ts';
 
 const SKAB = skabLikeFile('valve1/0.csv');
 
@@ -47,16 +47,7 @@ describe('csv source: a SKAB-shaped valve1/0.csv', () => {
 
   it('replays every row with UTC timestamps, the eight sensor channels and labels', async () => {
     const src = createCsvSource({ path: SKAB, speed: 'max' });
-    expect(src.channels).toEqual([
-      'Accelerometer1RMS',
-      'Accelerometer2RMS',
-      'Current',
-      'Pressure',
-      'Temperature',
-      'Thermocouple',
-      'Voltage',
-      'Volume Flow RateRMS',
-    ]);
+    expect(src.channels).toEqual([...SKAB_CHANNELS]);
     const all = await firstValueFrom(src.samples().pipe(toArray()));
     expect(all).toHaveLength(ref.length);
     expect(all[0]!.t).toBe(Date.UTC(2020, 2, 9, 10, 14, 33));
