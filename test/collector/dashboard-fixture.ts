@@ -28,7 +28,14 @@ export interface FixtureDevice {
   window_end: number | null;
   boot: string | null;
   seq: number | null;
-  alerts: { rule: string; state: string; since: number; value: number | null; reason: string }[];
+  alerts: {
+    rule: string;
+    state: string;
+    since: number;
+    value: number | null;
+    reason: string;
+    silenced?: { id: string; until: number; comment: string } | null;
+  }[];
   forecast: { slope_per_hour: number | null; eta_s: number | null };
   held?: { rule: string; level: number }[];
   rebaselines?: { at: number; reason: string; shift: Record<string, number> }[];

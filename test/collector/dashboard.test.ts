@@ -35,6 +35,21 @@ describe('dashboard: a settled episode and a re-baseline on the device page', ()
     try {
       fx.state.devices.push(
         fixtureDevice('plant', 'pump-3', {
+          status: 'firing',
+          alerts: [
+            {
+              rule: 'recon-error',
+              state: 'firing',
+              since: Date.now() - 60_000,
+              value: 0.9,
+              reason: 'recon_mean = 0.9 above device limit 0.5',
+              silenced: {
+                id: 'abcdef1234567890',
+                until: Date.now() + 3_600_000,
+                comment: 'pump swap',
+              },
+            },
+          ],
           held: [{ rule: 'level-shift', level: 11.2 }],
           rebaselines: [
             {
@@ -48,6 +63,11 @@ describe('dashboard: a settled episode and a re-baseline on the device page', ()
       const page = await browser.newPage();
       await page.goto(`${fx.url}/device.html?fleet=plant&device=pump-3`);
       await page.waitForSelector('[data-testid=device-facts] dt');
+      // firing, and which silence holds it back, as on the fleet page's card
+      expect(await page.textContent('[data-testid=device-status]')).toContain('Firing');
+      expect(await page.textContent('[data-testid=device-silenced]')).toMatch(
+        /^silenced until .* by “pump swap” \(silence abcdef12\)$/,
+      );
       const facts = await page.textContent('[data-testid=device-facts]');
       expect(facts).toContain('level-shift: new level');
       expect(facts).toContain('settled at 11.2, not accepted: held until the device re-baselines');

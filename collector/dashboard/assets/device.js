@@ -11,6 +11,7 @@ import {
   fmtChannels,
   fmtForecast,
   fmtNum,
+  fmtSilenced,
   fmtSlope,
   fmtTime,
   fmtValue,
@@ -65,6 +66,10 @@ function renderHeader() {
     `badge status-${entry.status in { ok: 1, pending: 1, firing: 1, silent: 1 } ? entry.status : 'unknown'}`;
   $('#status').dataset.status = entry.status;
   $('#offline').hidden = entry.online !== false;
+  // the same marker as the fleet page's card: firing, and which silence holds it back
+  const silenced = fmtSilenced(entry.alerts ?? []);
+  $('#silenced').hidden = silenced === null;
+  $('#silenced').textContent = silenced ?? '';
 
   const b = entry.band;
   const pos = bandPosition(b, entry.band_value);
