@@ -8,14 +8,10 @@
 import { DEFAULT_RULES } from '../../collector/config.ts';
 import type { ThresholdRule } from '../../collector/rules/types.ts';
 import type { MetricsMessage } from '../../shared/schema/metrics.ts';
-import { alarmsFromRules } from '../skab/detectors.ts';
+import { alarmsFromRules, type DetectorInfo } from '../skab/detectors.ts';
 
-export interface RuleRow {
-  name: string;
-  description: string;
-  /** the collector rules whose firing makes a row an alarm (null: every rule) */
-  rules: readonly string[] | null;
-}
+/** A report row: the collector rules whose firing makes a row an alarm (null: every rule). */
+export type RuleRow = DetectorInfo;
 
 /** The product first, then each default rule (the band's two rules as one row). */
 export const RULE_ROWS: readonly RuleRow[] = [

@@ -49,8 +49,6 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '+∞';
 }
 
-export { DEFAULT_CLEAR_FRACTION };
-
 const LIMIT_FIELDS: Partial<Record<ThresholdRule['field'], LimitField>> = {
   drift: 'drift',
   drift_mean: 'drift_mean',

@@ -1,46 +1,13 @@
 // coupling_shift of the level-shift stage (opt-in): on every reading after the warm-up, with
 // the limit calibrated on the held-out readings; absent when not enabled.
 import { describe, expect, it } from 'vitest';
-import {
-  createLevelShiftStage,
-  type LevelShiftOptions,
-} from '../../../agent/pipeline/operators/level-shift.ts';
 import type { ModelWindow } from '../../../agent/pipeline/types.ts';
-import { createRng, type Rng } from '../../../shared/random.ts';
+import { runThreeChannels, THREE_CHANNELS } from './helpers.ts';
 
-// three channels: a and b share a source, c is independent; a window per sample
-const three: LevelShiftOptions = {
-  window: 1,
-  channels: 3,
-  hop: 1,
-  watch: [0, 1, 2],
-  watchNames: ['a', 'b', 'c'],
-  meanWindow: 10,
-  fitWindows: 200,
-  warmupWindows: 400,
-  readEvery: 5,
-};
+const three = THREE_CHANNELS;
 const on = { ...three, couplingShift: { window: 100 } };
 
-function run(
-  o: LevelShiftOptions,
-  fault: (x: [number, number, number], rng: Rng) => void = () => {},
-): ModelWindow[] {
-  const stage = createLevelShiftStage(o);
-  const rng = createRng(7);
-  const out: ModelWindow[] = [];
-  for (let i = 0; i < 700; i++) {
-    const s = rng.normal();
-    const x: [number, number, number] = [
-      s + 0.1 * rng.normal(),
-      s + 0.1 * rng.normal(),
-      rng.normal(),
-    ];
-    if (i >= 450) fault(x, rng);
-    stage.push({ start: i, end: i, x: Float32Array.from(x) }, (w) => out.push(w));
-  }
-  return out;
-}
+const run = runThreeChannels;
 const shifts = (out: ModelWindow[]) =>
   out.flatMap((w) => (w.attribution?.coupling_shift ? [w.attribution.coupling_shift] : []));
 

@@ -6,7 +6,7 @@ import {
 } from '../../../agent/pipeline/operators/level-shift.ts';
 import type { ModelWindow } from '../../../agent/pipeline/types.ts';
 import type { EpisodePolicy } from '../../../shared/detect/episode.ts';
-import { createRng, type Rng } from '../../../shared/random.ts';
+import { runThreeChannels, THREE_CHANNELS } from './helpers.ts';
 
 // One channel, T = 1, hop 1: a window per sample, so window i is sample i.
 const policy: EpisodePolicy = {
@@ -92,36 +92,8 @@ describe('level-shift stage: episodes and re-baselines', () => {
 });
 
 describe('level-shift stage: attribution', () => {
-  // three channels: a and b share a source, c is independent; a window per sample
-  const three: LevelShiftOptions = {
-    window: 1,
-    channels: 3,
-    hop: 1,
-    watch: [0, 1, 2],
-    watchNames: ['a', 'b', 'c'],
-    meanWindow: 10,
-    fitWindows: 200,
-    warmupWindows: 400,
-    readEvery: 5,
-    couplingWindow: 100,
-  };
-
-  function run(fault: (x: [number, number, number], rng: Rng) => void): ModelWindow[] {
-    const stage = createLevelShiftStage(three);
-    const rng = createRng(7);
-    const out: ModelWindow[] = [];
-    for (let i = 0; i < 700; i++) {
-      const s = rng.normal();
-      const x: [number, number, number] = [
-        s + 0.1 * rng.normal(),
-        s + 0.1 * rng.normal(),
-        rng.normal(),
-      ];
-      if (i >= 450) fault(x, rng);
-      stage.push({ start: i, end: i, x: Float32Array.from(x) }, (w) => out.push(w));
-    }
-    return out;
-  }
+  const three: LevelShiftOptions = { ...THREE_CHANNELS, couplingWindow: 100 };
+  const run = (fault: Parameters<typeof runThreeChannels>[1]) => runThreeChannels(three, fault);
 
   it('is set on reading windows after the warm-up only; drift_mean only when it is high', () => {
     const out = run(() => {});
