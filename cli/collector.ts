@@ -80,24 +80,32 @@ export function collectorCommand(): Command {
     .option('--mqtt-port <n>', 'embedded broker port (default 1883)')
     .option('--fleet <id>', 'only this fleet (topic sharding)')
     .action(async (flags: CollectorFlags) => {
+      // Signals are taken before anything starts: a SIGTERM that arrives while the collector is
+      // still starting (its HTTP server already answering) stops it cleanly, not by default action.
+      const signalled = new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
       const config = await configFromFlags(flags);
       const { startCollector } = await import('../collector/factories.ts');
+      const { displayUrl } = await import('../collector/mqtt.ts');
       // Serving HTTP (/readyz 503 with the reason) while the broker is waited for: a collector
       // that boots before its broker is not an error.
       const collector = await startCollector(config, {
         processMetrics: true,
         waitForBroker: false,
       });
-      const { displayUrl } = await import('../collector/mqtt.ts');
       process.stderr.write(
         `redband collector: dashboard ${collector.httpUrl}/  broker ${displayUrl(collector.brokerUrl)}\n`,
       );
-      const outcome = await new Promise<string | Error>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
+      const outcome = await Promise.race<string | Error>([
+        signalled,
         // only a refused subscription rejects (a configuration error: exit 2)
-        collector.subscribed.catch((e: Error) => resolve(e));
-      });
+        collector.subscribed.then(
+          () => signalled,
+          (e: Error) => e,
+        ),
+      ]);
       if (typeof outcome === 'string')
         process.stderr.write(`redband collector: ${outcome}, stopping\n`);
       await collector.stop();
