@@ -1,4 +1,4 @@
-// The equilibrium sweep (docs/redundancy.md §7): train one MAE per mask ratio on the first
+// The equilibrium sweep (docs/measures.md, "The band"): train one MAE per mask ratio on the first
 // rows, then on held-out windows measure each model's latent redundancy and its masked
 // reconstruction error. R* is the redundancy of the lowest-error model; the band is the
 // range of redundancies whose error is within a tolerance of that minimum.
@@ -37,7 +37,7 @@ export interface CalibrateOptions extends Omit<FitOptions, 'maskRatio'> {
   criterion?: Criterion;
   /**
    * widen the band by this many standard deviations of the measure's sampling noise (the
-   * half-split estimate); 0 = the band of docs/redundancy.md §7 as is
+   * half-split estimate); 0 = the sweep's band (docs/measures.md) as is
    */
   bandMargin?: number;
   /** called before each model is trained */
@@ -94,7 +94,7 @@ export interface CalibrationResult {
   /** indices of the models within tolerance of the best */
   inBand: number[];
   rStar: number;
-  /** [min, max] of the measure over the models within tolerance (§7) */
+  /** [min, max] of the measure over the models within tolerance (docs/measures.md, "The band") */
   sweepBand: Band;
   /** sweepBand widened by bandMargin × noise of the measure: what goes into the model */
   band: Band;

@@ -1,4 +1,4 @@
-// Mean-shift drift: the mean term of the Gaussian KL drift (docs/redundancy.md §8) on a
+// Mean-shift drift: the mean term of the Gaussian KL drift (docs/measures.md) on a
 // short sliding mean of the input channels,
 //
 //   D_mean = ½ (μ_w − μ_0)ᵀ Σ_0⁻¹ (μ_w − μ_0) = KL( N(μ_w, Σ_0) ‖ N(μ_0, Σ_0) ),

@@ -1,4 +1,4 @@
-// Gaussian closed forms of the redundancy measures (docs/redundancy.md §2–§5), as pure
+// Gaussian closed forms of the redundancy measures (docs/measures.md), as pure
 // functions of the correlation matrix R or its eigenvalues λ. A result of null means +∞.
 // Products over eigenvalues are taken as sums of logarithms so large k cannot overflow.
 import type { BartlettResult } from './types.ts';
@@ -116,7 +116,7 @@ export function quadraticProxy(r: ArrayLike<number>, k: number): number {
   return q;
 }
 
-/** D_f ≈ (f''(1) / 2) · Q: error third order in the correlations (doc §3). */
+/** D_f ≈ (f''(1) / 2) · Q: error third order in the correlations (docs/measures.md). */
 export function approximateFDivergence(q: number, secondDerivativeAtOne: number): number {
   return (secondDerivativeAtOne / 2) * q;
 }
@@ -186,7 +186,7 @@ export function bartlett(
 /**
  * Expected plug-in TC under independence, from Bartlett's null law:
  * E[−log det R̂] ≈ dof / factor, so E[TC] ≈ k(k − 1) / (4 (n − 1 − (2k + 5)/6)).
- * This refines the first-order k(k − 1)/(4n) of doc §5 for small n/k.
+ * This refines the first-order k(k − 1)/(4n) of docs/measures.md ("Small samples") for small n/k.
  */
 export function tcNullExpectation(n: number, k: number): number {
   const factor = bartlettFactor(n, k);

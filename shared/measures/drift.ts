@@ -1,4 +1,4 @@
-// Drift of the live Gaussian summary from a baseline (doc §8):
+// Drift of the live Gaussian summary from a baseline (docs/measures.md):
 // KL(N_t || N_0) = ½ [ tr(Σ_0⁻¹ Σ_t) + (μ_0 − μ_t)ᵀ Σ_0⁻¹ (μ_0 − μ_t) − k + log det Σ_0 − log det Σ_t ].
 // Σ_0⁻¹ is never formed: both terms come from solves with the Cholesky factor of Σ_0.
 import type { CovarianceSummary } from '../covariance/summary.ts';

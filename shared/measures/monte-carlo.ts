@@ -1,5 +1,5 @@
 // Monte Carlo estimate of D_f(P || Π) = E_Π[ f(p/π) ] for the Gaussian model
-// P = N(0, R), Π = N(0, I), for any convex f with f(1) = 0 (doc §2). Π is rotation
+// P = N(0, R), Π = N(0, I), for any convex f with f(1) = 0 (docs/measures.md). Π is rotation
 // invariant, so the integral is taken in R's eigenbasis, where P = N(0, diag λ) and
 // log(p/π)(z) = −½ Σ [ log λ_i + z_i² (1/λ_i − 1) ].
 import { createRng } from '../random.ts';

@@ -102,7 +102,7 @@ describe('calibrate', () => {
     expect(chosen.trained.maskRatio).toBe(result.points[result.best]!.maskRatio);
     expect(result.band.center).toBe(result.rStar);
     expect(result.band.low).toBeLessThanOrEqual(result.rStar);
-    // bandMargin 1 widens the §7 band by the measure's noise estimate on each side
+    // bandMargin 1 widens the sweep's band by the measure's noise estimate on each side
     const noise = result.separation.find((s) => s.measure === 'tc')!.noise!;
     expect(result.band.low).toBeCloseTo(result.sweepBand.low - noise, 12);
     expect(result.band.high).toBeCloseTo(result.sweepBand.high + noise, 12);
