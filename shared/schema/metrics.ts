@@ -15,6 +15,7 @@ export const healthSchema = z.strictObject({
   windows_dropped: z.number().int().nonnegative(),
   /** windows skipped or imputed because of missing / non-finite samples */
   windows_bad: z.number().int().nonnegative(),
+  /** non-finite input cells imputed, each counted once (not once per window it falls in) */
   samples_imputed: z.number().int().nonnegative(),
   inference_ms_p50: finite.nonnegative(),
   inference_ms_p99: finite.nonnegative(),
