@@ -60,6 +60,7 @@ const TOP = keys(
   'window_end',
   'windows',
   'phase',
+  'warmup',
   'band',
   'band_value',
   'measures',
@@ -229,6 +230,10 @@ const attribution = (a: unknown): boolean =>
   optional(a.coupling, (v) => rankedList(v, DELTA, 'delta')) &&
   optional(a.recon, (v) => rankedList(v, SHARE, 'share'));
 
+const WARMUP = keys('windows', 'of');
+const warmup = (w: unknown): boolean =>
+  isObj(w) && onlyKeys(w, WARMUP) && count(w.windows) && count(w.of) && (w.of as number) > 0;
+
 const recon = (r: unknown): boolean =>
   isObj(r) && onlyKeys(r, RECON) && nonneg(r.mean) && nonneg(r.p95);
 
@@ -246,6 +251,7 @@ export function isValidMetrics(m: unknown): boolean {
     count(m.window_end) &&
     count(m.windows) &&
     (m.phase === 'warmup' || m.phase === 'live') &&
+    optional(m.warmup, warmup) &&
     orNull(m.band, band) &&
     orNull(m.band_value, num) &&
     orNull(m.measures, measures) &&

@@ -79,6 +79,13 @@ export const metricsSchema = z.strictObject({
   windows: z.number().int().nonnegative(),
   /** 'warmup' until the baseline is frozen */
   phase: z.enum(['warmup', 'live']),
+  /**
+   * How far the warm-up is: `windows` summarized so far of the `of` it takes. Only while
+   * phase is 'warmup', so a dashboard can say "warming up (n of W windows)".
+   */
+  warmup: z
+    .strictObject({ windows: z.number().int().nonnegative(), of: z.number().int().positive() })
+    .optional(),
   band: bandSchema.nullable(),
   /** the band measure's current value; null when +∞ or not computable (see measures.notes / degenerate) */
   band_value: finite.nullable(),

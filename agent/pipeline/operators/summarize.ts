@@ -37,6 +37,7 @@ export type Snapshot = Pick<
   | 'window_end'
   | 'windows'
   | 'phase'
+  | 'warmup'
   | 'band'
   | 'band_value'
   | 'measures'
@@ -178,8 +179,11 @@ export function createSummarizeStage(opts: SummarizeOptions): Stage<InferredBatc
       recon,
       drift_mean: inWarmup || Number.isNaN(driftMean) ? null : driftMean,
     };
-    if (inWarmup) snap.drift_note = WARMUP_NOTE;
-    else {
+    if (inWarmup) {
+      snap.drift_note = WARMUP_NOTE;
+      // how far: the windows summarized so far (this snapshot's included) of the W it takes
+      snap.warmup = { windows: total, of: warmup };
+    } else {
       if (driftNote !== undefined) snap.drift_note = driftNote;
       const shift = input?.coupling_shift;
       if (shift) {

@@ -103,6 +103,21 @@ describe('sketch and snapshot stage', () => {
     }
   });
 
+  it('says how far the warm-up is (windows so far of W) while in it, and nothing once live', () => {
+    const W = 60;
+    const snaps = run(
+      'abcd|',
+      { a: batch(30, 0, 1), b: batch(30, 30, 2), c: batch(30, 60, 3), d: batch(30, 90, 4) },
+      { warmup: W, period: 10 },
+    );
+    const warm = snaps.filter((s) => s.phase === 'warmup');
+    // every snapshot covers `period` windows, so the n-th has seen n × period of them
+    expect(warm.map((s) => s.warmup)).toEqual(
+      warm.map((_, i) => ({ windows: (i + 1) * 10, of: W })),
+    );
+    for (const s of snaps.filter((x) => x.phase === 'live')) expect(s.warmup).toBeUndefined();
+  });
+
   it('publishes the partial last period when the input ends', () => {
     const snaps = run('a|', { a: batch(25, 0, 1) }, { warmup: 100, period: 10 });
     expect(snaps.map((s) => s.windows)).toEqual([10, 10, 5]);
