@@ -15,6 +15,8 @@ export interface HistoryPoint {
   drift: number | null;
   recon_mean: number | null;
   measures: Record<string, number | null>;
+  /** from a warm-up snapshot: a null value there is "not yet", not +∞ */
+  warmup: boolean;
 }
 
 /**
@@ -40,28 +42,39 @@ export const HISTORY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS history (
   fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
   recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL DEFAULT '',
-  seq INTEGER NOT NULL DEFAULT -1);
+  seq INTEGER NOT NULL DEFAULT -1, warmup INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS history_device_t ON history (fleet, device, t);
 ${Array.from(
   { length: HISTORY_SLOTS },
   (_, k) => `CREATE TABLE IF NOT EXISTS ${stagedTable(k)} (
   fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL, drift REAL,
-  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL);`,
+  recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL,
+  warmup INTEGER NOT NULL DEFAULT 0);`,
 ).join('\n')}
 `;
 
 /** Columns added after the first release; files written before them get them on open. */
 export function migrateHistory(db: Database.Database): void {
-  const cols = new Set(
-    (db.prepare('PRAGMA table_info(history)').all() as { name: string }[]).map((c) => c.name),
-  );
+  const columns = (table: string) =>
+    new Set(
+      (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name),
+    );
+  const cols = columns('history');
   if (!cols.has('boot')) db.exec("ALTER TABLE history ADD COLUMN boot TEXT NOT NULL DEFAULT ''");
   if (!cols.has('seq')) db.exec('ALTER TABLE history ADD COLUMN seq INTEGER NOT NULL DEFAULT -1');
+  // staging tables too: a file closed by a crash may still hold staged rows
+  for (const table of [
+    'history',
+    ...Array.from({ length: HISTORY_SLOTS }, (_, k) => stagedTable(k)),
+  ])
+    if (!columns(table).has('warmup'))
+      db.exec(`ALTER TABLE ${table} ADD COLUMN warmup INTEGER NOT NULL DEFAULT 0`);
 }
 
 const HISTORY_CHUNK = 32;
-const HISTORY_COLUMNS = '(fleet, device, t, band_value, drift, recon_mean, measures, boot, seq)';
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const HISTORY_COLUMNS =
+  '(fleet, device, t, band_value, drift, recon_mean, measures, boot, seq, warmup)';
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const NULL_MEASURES = JSON.stringify(Object.fromEntries(SCALAR_MEASURES.map((k) => [k, null])));
 
 /** The staging tables' statements, one set per slot, and the merged read. */
@@ -84,13 +97,13 @@ export class HistoryTables {
         seqs: p(`SELECT fleet, device, boot, seq FROM ${table} ORDER BY rowid`),
         count: p(`SELECT COUNT(*) AS n FROM ${table}`),
         // the newest `limit` of both tables; staged rows are the later inserts of equal t
-        read: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures FROM (
-              SELECT * FROM (SELECT t, boot, seq, band_value, drift, recon_mean, measures,
+        read: p(`SELECT t, boot, seq, band_value, drift, recon_mean, measures, warmup FROM (
+              SELECT * FROM (SELECT t, boot, seq, band_value, drift, recon_mean, measures, warmup,
                 0 AS staged, rowid AS r FROM history WHERE fleet = @fleet AND device = @device
                 ORDER BY t DESC, rowid DESC LIMIT @limit)
               UNION ALL
-              SELECT t, boot, seq, band_value, drift, recon_mean, measures, 1 AS staged, rowid AS r
-                FROM ${table} WHERE fleet = @fleet AND device = @device)
+              SELECT t, boot, seq, band_value, drift, recon_mean, measures, warmup, 1 AS staged,
+                rowid AS r FROM ${table} WHERE fleet = @fleet AND device = @device)
             ORDER BY t DESC, staged DESC, r DESC LIMIT @limit`),
       };
     });
@@ -156,12 +169,18 @@ export class HistoryTables {
   /** A device's newest `limit` points, oldest first, staged ones included. */
   read(fleet: string, device: string, limit: number): HistoryPoint[] {
     const read = this.slots[historySlot(fleet, device)]!.read;
-    const rows = read.all({ fleet, device, limit }) as (Omit<HistoryPoint, 'measures'> & {
+    const rows = read.all({ fleet, device, limit }) as (Omit<
+      HistoryPoint,
+      'measures' | 'warmup'
+    > & {
       measures: string;
+      warmup: number;
     })[];
-    return rows
-      .reverse()
-      .map((r) => ({ ...r, measures: JSON.parse(r.measures) as Record<string, number | null> }));
+    return rows.reverse().map((r) => ({
+      ...r,
+      measures: JSON.parse(r.measures) as Record<string, number | null>,
+      warmup: r.warmup === 1,
+    }));
   }
 }
 
@@ -176,6 +195,8 @@ export type HistoryRow = [
   measures: string,
   boot: string,
   seq: number,
+  /** 1: a warm-up snapshot's */
+  warmup: 0 | 1,
 ];
 
 export function historyRow(m: MetricsMessage): HistoryRow {
@@ -195,5 +216,6 @@ export function historyRow(m: MetricsMessage): HistoryRow {
     measures,
     m.boot,
     m.seq,
+    m.phase === 'warmup' ? 1 : 0,
   ];
 }
