@@ -16,8 +16,9 @@ import {
   type FitOptions,
   type FittedMae,
 } from './pipeline.ts';
-import { Rng } from './rng.ts';
-import { normStats, sampleMasks, type Windows } from './windows.ts';
+import { sampleMasks } from '../shared/mae/masks.ts';
+import { Rng } from '../shared/random.ts';
+import { normStats, type Windows } from './windows.ts';
 
 export interface CalibrateOptions extends Omit<FitOptions, 'maskRatio'> {
   maskRatios: number[];

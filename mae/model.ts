@@ -8,7 +8,7 @@
 //   recon = reshape(h3·W4 + b4, [N, T, C])
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../shared/random.ts';
 import { registerMaeGradients } from './tf-gradients.ts';
 
 export interface MaeDims {

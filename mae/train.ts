@@ -12,8 +12,9 @@ import {
   type MaeWeights,
   type ParamTensors,
 } from './model.ts';
-import { Rng } from './rng.ts';
-import { hiddenCount, sampleMasks, type Windows } from './windows.ts';
+import { hiddenCount, sampleMasks } from '../shared/mae/masks.ts';
+import { Rng } from '../shared/random.ts';
+import type { Windows } from './windows.ts';
 
 export interface TrainOptions {
   latentDim: number;

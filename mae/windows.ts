@@ -1,8 +1,7 @@
 // From a table of sensor rows to what the MAE sees: per-channel normalization (the stats
 // travel in the model's metadata so the agent normalizes the same way), overlapping
-// windows, and seeded masks.
+// windows. The masks are the contract's (shared/mae/masks.ts).
 import { UserError } from '../shared/errors.ts';
-import type { Rng } from './rng.ts';
 
 export interface NormStats {
   mean: number[];
@@ -61,28 +60,4 @@ export function makeWindows(
   const x = new Float32Array(n * t * c);
   for (let i = 0; i < n; i++) x.set(norm.subarray(i * hop * c, (i * hop + t) * c), i * t * c);
   return { x, n, window: t, channels: c };
-}
-
-/** How many of a window's T·C cells a ratio hides: at least one, and at least one stays visible. */
-export function hiddenCount(ratio: number, cells: number): number {
-  return Math.min(cells - 1, Math.max(1, Math.round(ratio * cells)));
-}
-
-/** Masks for n windows, exactly hiddenCount(ratio) cells hidden (1) in each. */
-export function sampleMasks(rng: Rng, n: number, cells: number, ratio: number): Float32Array {
-  const mask = new Float32Array(n * cells);
-  const k = hiddenCount(ratio, cells);
-  const idx = new Int32Array(cells);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < cells; j++) idx[j] = j;
-    // partial Fisher–Yates: the first k positions are a uniform k-subset
-    for (let j = 0; j < k; j++) {
-      const r = j + rng.int(cells - j);
-      const tmp = idx[j]!;
-      idx[j] = idx[r]!;
-      idx[r] = tmp;
-      mask[i * cells + idx[j]!] = 1;
-    }
-  }
-  return mask;
 }

@@ -3,7 +3,7 @@
 // sketches/snapshots → publish. Every stage lives in its own file under operators/; here they
 // are put in order. From prepare to the queue a chunk's windows travel as one array.
 import { identity, Observable, Subject, takeUntil } from 'rxjs';
-import { Rng } from '../../mae/rng.ts';
+import { Rng } from '../../shared/random.ts';
 import type { InferenceSession } from '../inference/types.ts';
 import type { Sample, Source } from '../sources/types.ts';
 import type { PipelineCounters } from './counters.ts';

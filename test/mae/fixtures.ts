@@ -1,6 +1,6 @@
 // Synthetic sensor data for the training tests: C channels from 2 oscillating latent
 // factors plus noise (x = A·z + noise), so windows have structure an MAE can learn.
-import { Rng } from '../../mae/rng.ts';
+import { Rng } from '../../shared/random.ts';
 
 export function factorCsv(rows: number, channels: number, seed: number, sep = ','): string {
   const rng = new Rng(seed);

@@ -4,7 +4,7 @@
 // (MSE on the masked positions, in normalized units). One call of 2n rows instead of two
 // calls of n halves the per-call overhead, which dominates on small devices.
 //
-// The masks are drawn exactly as in training (mae/windows.ts: a uniform subset of
+// The masks are drawn exactly as in training (shared/mae/masks.ts: a uniform subset of
 // round(ratio·T·C) cells per window), but once: a pool of M such masks is drawn from the
 // seeded stream when the stage is created, and each window then takes pool[rng.int(M)].
 // Every window's mask is still a uniform k-subset (the pool is a uniform sample of them), the
@@ -20,8 +20,8 @@
 // The error is also summed per channel (which channel the model stopped explaining: the
 // recon attribution of a snapshot): each pooled mask knows, per hidden cell, its channel, and
 // per channel how many cells it hides, so the split costs one add per hidden cell.
-import type { Rng } from '../../../mae/rng.ts';
-import { hiddenCount, sampleMasks } from '../../../mae/windows.ts';
+import { hiddenCount, sampleMasks } from '../../../shared/mae/masks.ts';
+import type { Rng } from '../../../shared/random.ts';
 import type { BufferPool } from '../buffers.ts';
 import type { InferenceSession } from '../../inference/types.ts';
 import type { PipelineCounters } from '../counters.ts';

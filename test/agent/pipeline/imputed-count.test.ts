@@ -5,7 +5,7 @@ import { PipelineCounters } from '../../../agent/pipeline/counters.ts';
 import type { MissingPolicy } from '../../../agent/pipeline/operators/missing.ts';
 import { createPrepareStage } from '../../../agent/pipeline/operators/prepare.ts';
 import type { Sample } from '../../../agent/sources/types.ts';
-import { Rng } from '../../../mae/rng.ts';
+import { Rng } from '../../../shared/random.ts';
 import { sample } from './helpers.ts';
 
 const MEAN = [0.3, -2, 17.25];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InferenceSession, ModelInfo } from '../../../agent/inference/types.ts';
 import { PipelineCounters } from '../../../agent/pipeline/counters.ts';
 import { createInfer } from '../../../agent/pipeline/operators/infer.ts';
-import { Rng } from '../../../mae/rng.ts';
+import { Rng } from '../../../shared/random.ts';
 
 const T = 4;
 const C = 2;

@@ -9,7 +9,7 @@ import { createNormalizeStage } from '../../../agent/pipeline/operators/normaliz
 import { createPrepareStage } from '../../../agent/pipeline/operators/prepare.ts';
 import { createWindowStage } from '../../../agent/pipeline/operators/window.ts';
 import type { ModelWindow } from '../../../agent/pipeline/types.ts';
-import { Rng } from '../../../mae/rng.ts';
+import { Rng } from '../../../shared/random.ts';
 import type { Sample } from '../../../agent/sources/types.ts';
 import { sample } from './helpers.ts';
 
