@@ -2,6 +2,7 @@
 // subcommand; the measuring code lives in bench/ and loads when its benchmark runs.
 import { Command } from 'commander';
 import { DEFAULT_AGENT_BENCH } from '../bench/defaults.ts';
+import { positiveInt, positiveNumber } from '../shared/cli-args.ts';
 import { skabBenchCommand } from '../bench/skab/command.ts';
 import { tepBenchCommand } from '../bench/tep/command.ts';
 
@@ -22,23 +23,23 @@ function collectorBenchCommand(): Command {
       'Broker delivery ceiling, collector ingest rate, publish→alert p99 (Aedes; mosquitto if installed)',
     )
     .option('--json', 'print one JSON object')
-    .option('--duration <s>', 'seconds per phase', '5')
-    .option('--devices <n>', 'simulated devices', '1000')
-    .option('--rate <n>', 'msg/s for the latency phase', '10000')
+    .option('--duration <s>', 'seconds per phase', positiveNumber('--duration'), 5)
+    .option('--devices <n>', 'simulated devices', positiveInt('--devices'), 1000)
+    .option('--rate <n>', 'msg/s for the latency phase', positiveNumber('--rate'), 10_000)
     .option('--broker <name...>', 'aedes and/or mosquitto', ['aedes', 'mosquitto'])
     .action(
       async (o: {
         json?: boolean;
-        duration: string;
-        devices: string;
-        rate: string;
+        duration: number;
+        devices: number;
+        rate: number;
         broker: string[];
       }) => {
         const { formatCollectorReport, runCollectorBench } = await import('../bench/collector.ts');
         const report = await runCollectorBench({
-          durationMs: Number(o.duration) * 1000,
-          devices: Number(o.devices),
-          rate: Number(o.rate),
+          durationMs: o.duration * 1000,
+          devices: o.devices,
+          rate: o.rate,
           brokers: o.broker.filter(
             (b): b is 'aedes' | 'mosquitto' => b === 'aedes' || b === 'mosquitto',
           ),
@@ -54,10 +55,15 @@ function agentBenchCommand(): Command {
   return new Command('agent')
     .description('Agent throughput (whole pipeline vs inference alone) and footprint at 10× speed')
     .option('--json', 'print one JSON object')
-    .option('--seconds <s>', 'length of the footprint run', String(DEFAULT_AGENT_BENCH.seconds))
-    .action(async (o: { json?: boolean; seconds: string }) => {
+    .option(
+      '--seconds <s>',
+      'length of the footprint run',
+      positiveNumber('--seconds'),
+      DEFAULT_AGENT_BENCH.seconds,
+    )
+    .action(async (o: { json?: boolean; seconds: number }) => {
       const { formatAgentReport, runAgentBench } = await import('../bench/agent.ts');
-      const report = await runAgentBench({ ...DEFAULT_AGENT_BENCH, seconds: Number(o.seconds) });
+      const report = await runAgentBench({ ...DEFAULT_AGENT_BENCH, seconds: o.seconds });
       process.stdout.write(`${o.json ? JSON.stringify(report) : formatAgentReport(report)}\n`);
     });
 }
@@ -66,13 +72,23 @@ function perfBenchCommand(): Command {
   return new Command('perf')
     .description('The sketch, agent and collector benchmarks in one run: one table of ratios')
     .option('--json', 'print one JSON object')
-    .option('--agent-seconds <s>', 'length of the agent footprint run', '30')
-    .option('--collector-seconds <s>', 'seconds per collector phase', '3')
-    .action(async (o: { json?: boolean; agentSeconds: string; collectorSeconds: string }) => {
+    .option(
+      '--agent-seconds <s>',
+      'length of the agent footprint run',
+      positiveNumber('--agent-seconds'),
+      30,
+    )
+    .option(
+      '--collector-seconds <s>',
+      'seconds per collector phase',
+      positiveNumber('--collector-seconds'),
+      3,
+    )
+    .action(async (o: { json?: boolean; agentSeconds: number; collectorSeconds: number }) => {
       const { formatPerfReport, runPerfBench } = await import('../bench/perf.ts');
       const report = await runPerfBench({
-        agentSeconds: Number(o.agentSeconds),
-        collectorSeconds: Number(o.collectorSeconds),
+        agentSeconds: o.agentSeconds,
+        collectorSeconds: o.collectorSeconds,
         progress: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(`${o.json ? JSON.stringify(report) : formatPerfReport(report)}\n`);

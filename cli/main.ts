@@ -9,8 +9,18 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  for (const make of commandFactories) program.addCommand(make().exitOverride());
+  for (const make of commandFactories) program.addCommand(withExitOverride(make()));
   return program;
+}
+
+/**
+ * Commander exits the process itself on a usage error unless told not to, command by
+ * command: nested ones too (`bench agent`, `silence add`), so every bad value is exit 2.
+ */
+function withExitOverride(cmd: Command): Command {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) withExitOverride(sub);
+  return cmd;
 }
 
 /** Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad usage/input). */

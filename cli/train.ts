@@ -6,13 +6,8 @@ import { readSensorCsv } from '../mae/csv.ts';
 import { FIT_DEFAULTS } from '../mae/defaults.ts';
 import type { FittedMae } from '../mae/pipeline.ts';
 import type { Band } from '../shared/schema/common.ts';
-import {
-  addModelOptions,
-  addSweepOptions,
-  hopOf,
-  numArg,
-  type SweepCliOptions,
-} from '../mae/options.ts';
+import { addModelOptions, addSweepOptions, hopOf, type SweepCliOptions } from '../mae/options.ts';
+import { finiteNumber } from '../shared/cli-args.ts';
 
 interface TrainCliOptions extends SweepCliOptions {
   out: string;
@@ -65,7 +60,7 @@ export function trainCommand(): Command {
     .option(
       '--mask-ratio <r>',
       'fraction of window cells hidden from the encoder',
-      numArg('--mask-ratio'),
+      finiteNumber('--mask-ratio'),
       FIT_DEFAULTS.maskRatio,
     )
     .option(

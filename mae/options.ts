@@ -1,21 +1,10 @@
 // The options of `redband train` and `redband calibrate` and their parsers, apart from the
 // code that trains and writes models: the CLI builds every command's options at startup and
 // must not load tfjs, onnx-proto or the progress bars to do it.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { finiteNumber, nonNegativeInt } from '../shared/cli-args.ts';
 import { FIT_DEFAULTS, SWEEP_DEFAULTS } from './defaults.ts';
 
-export const intArg = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
-export const numArg = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n))
-    throw new InvalidArgumentError(`${name} must be a number`);
-  return n;
-};
 export const listArg = (v: string) =>
   v
     .split(',')
@@ -37,17 +26,22 @@ export interface ModelCliOptions {
 export function addModelOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--csv <file>', 'training data: SKAB-style ;-separated or comma CSV')
-    .option('--window <T>', 'window length in rows', intArg('--window'), FIT_DEFAULTS.window)
-    .option('--latent <K>', 'latent dimension', intArg('--latent'), FIT_DEFAULTS.latentDim)
-    .option('--hidden <H>', 'hidden layer width', intArg('--hidden'), FIT_DEFAULTS.hidden)
-    .option('--epochs <E>', 'training epochs', intArg('--epochs'), FIT_DEFAULTS.epochs)
+    .option(
+      '--window <T>',
+      'window length in rows',
+      nonNegativeInt('--window'),
+      FIT_DEFAULTS.window,
+    )
+    .option('--latent <K>', 'latent dimension', nonNegativeInt('--latent'), FIT_DEFAULTS.latentDim)
+    .option('--hidden <H>', 'hidden layer width', nonNegativeInt('--hidden'), FIT_DEFAULTS.hidden)
+    .option('--epochs <E>', 'training epochs', nonNegativeInt('--epochs'), FIT_DEFAULTS.epochs)
     .option(
       '--seed <S>',
       'random seed (same seed and data → same bytes)',
-      intArg('--seed'),
+      nonNegativeInt('--seed'),
       FIT_DEFAULTS.seed,
     )
-    .option('--hop <H>', 'rows between window starts (default T/4)', intArg('--hop'))
+    .option('--hop <H>', 'rows between window starts (default T/4)', nonNegativeInt('--hop'))
     .option(
       '--columns <names>',
       'comma-separated channel columns (default: all but time/label columns)',
@@ -83,19 +77,19 @@ export function addSweepOptions(cmd: Command): Command {
     .option(
       '--tolerance <f>',
       'models within (1 + f) × the best held-out error form the band',
-      numArg('--tolerance'),
+      finiteNumber('--tolerance'),
       SWEEP_DEFAULTS.tolerance,
     )
     .option(
       '--holdout <f>',
       'fraction of rows (the last ones) held out for scoring',
-      numArg('--holdout'),
+      finiteNumber('--holdout'),
       SWEEP_DEFAULTS.holdout,
     )
     .option(
       '--reference-ratio <r>',
       'common mask ratio every model is scored at (R* uses it)',
-      numArg('--reference-ratio'),
+      finiteNumber('--reference-ratio'),
       SWEEP_DEFAULTS.referenceRatio,
     )
     .option(
@@ -106,7 +100,7 @@ export function addSweepOptions(cmd: Command): Command {
     .option(
       '--band-margin <k>',
       "widen the band by k × the measure's sampling noise on the held-out set",
-      numArg('--band-margin'),
+      finiteNumber('--band-margin'),
       SWEEP_DEFAULTS.bandMargin,
     );
 }
