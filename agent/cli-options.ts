@@ -1,5 +1,6 @@
 // The agent's command-line options, defined once for `redband agent` and the bundle.
 import { InvalidArgumentError, type Command } from 'commander';
+import { logFormatOption } from '../cli/log-destination.ts';
 import type { RunOptions } from './run.ts';
 
 function parseSpeed(value: string): 'max' | 'realtime' | number {
@@ -35,7 +36,8 @@ export function addAgentOptions(cmd: Command): Command {
     )
     .option('--device <id>', 'device id, overriding device / $REDBAND_DEVICE / host name')
     .option('--fleet <id>', 'fleet id, overriding fleet')
-    .option('--duration <seconds>', 'stop after this many seconds', parseSeconds);
+    .option('--duration <seconds>', 'stop after this many seconds', parseSeconds)
+    .addOption(logFormatOption());
 }
 
 /** commander's parsed options as RunOptions (drops the unset ones). */

@@ -1,6 +1,8 @@
 // Running the agent as a process: config → logger → agent → signals and --duration.
 // Shared by `redband agent` and the standalone bundle (agent/main.ts), so both behave the same.
 import { pino, type Logger } from 'pino';
+import { logDestination, resolveLogFormat } from '../cli/log-destination.ts';
+import type { LogFormat } from '../shared/log-format.ts';
 import { loadAgentConfig, type AgentOverrides } from './config/load.ts';
 import { createAgent, type AgentDeps } from './agent.ts';
 
@@ -8,13 +10,19 @@ export interface RunOptions extends AgentOverrides {
   config: string;
   /** stop after this many seconds (wall clock) */
   duration?: number;
+  /** --log-format: wins over the config's log.format */
+  logFormat?: LogFormat;
 }
 
-export function createLogger(level: string, bindings: Record<string, string> = {}): Logger {
+export function createLogger(
+  level: string,
+  bindings: Record<string, string> = {},
+  format: LogFormat = resolveLogFormat(undefined, undefined),
+): Logger {
   // Logs go to stderr: stdout is data when the agent publishes to stdout.
   return pino(
     { level, base: { app: 'redband-agent', ...bindings } },
-    pino.destination({ fd: 2, sync: true }),
+    logDestination(format, { fd: 2, sync: true }),
   );
 }
 
@@ -23,7 +31,11 @@ export async function runAgent(opts: RunOptions, deps: Partial<AgentDeps> = {}):
   const loaded = loadAgentConfig(opts.config, opts);
   const log =
     deps.log ??
-    createLogger(loaded.config.log.level, { fleet: loaded.config.fleet, device: loaded.device });
+    createLogger(
+      loaded.config.log.level,
+      { fleet: loaded.config.fleet, device: loaded.device },
+      resolveLogFormat(opts.logFormat, loaded.config.log.format),
+    );
   const agent = await createAgent(loaded, { ...deps, log });
   const onSignal = (signal: NodeJS.Signals): void => {
     log.info({ signal }, 'stopping');

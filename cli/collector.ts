@@ -2,6 +2,8 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
+import type { LogFormat } from '../shared/log-format.ts';
+import { logFormatOption } from './log-destination.ts';
 
 export interface CollectorFlags {
   config?: string;
@@ -13,6 +15,7 @@ export interface CollectorFlags {
   fleet?: string;
   /** true: the flag without a value (HTTP_TOKEN_ENV) */
   httpTokenEnv?: string | true;
+  logFormat?: LogFormat;
 }
 
 /** the variable --http-token-env names when none is given to it */
@@ -79,6 +82,7 @@ export function collectorCommand(): Command {
     )
     .option('--mqtt-port <n>', 'embedded broker port (default 1883)')
     .option('--fleet <id>', 'only this fleet (topic sharding)')
+    .addOption(logFormatOption())
     .action(async (flags: CollectorFlags) => {
       // Signals are taken before anything starts: a SIGTERM that arrives while the collector is
       // still starting (its HTTP server already answering) stops it cleanly, not by default action.
@@ -87,11 +91,13 @@ export function collectorCommand(): Command {
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
       const config = await configFromFlags(flags);
-      const { startCollector } = await import('../collector/factories.ts');
+      const { createLogger, startCollector } = await import('../collector/factories.ts');
+      const { resolveLogFormat } = await import('./log-destination.ts');
       const { displayUrl } = await import('../collector/mqtt.ts');
       // Serving HTTP (/readyz 503 with the reason) while the broker is waited for: a collector
       // that boots before its broker is not an error.
       const collector = await startCollector(config, {
+        logger: createLogger(undefined, resolveLogFormat(flags.logFormat, undefined)),
         processMetrics: true,
         waitForBroker: false,
       });

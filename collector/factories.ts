@@ -17,6 +17,8 @@ import {
 import { Store } from './store.ts';
 import { mqttConnectionOptions } from '../shared/mqtt-credentials.ts';
 import { buildSummary } from './summary.ts';
+import { logDestination, resolveLogFormat } from '../cli/log-destination.ts';
+import type { LogFormat } from '../shared/log-format.ts';
 
 export interface CollectorDeps {
   clock?: Clock;
@@ -49,8 +51,12 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-export function createLogger(level = process.env.REDBAND_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { component: 'collector' } }, pino.destination(2));
+/** On stderr; format: --log-format, else pretty on a terminal and JSON otherwise. */
+export function createLogger(
+  level = process.env.REDBAND_LOG_LEVEL ?? 'info',
+  format: LogFormat = resolveLogFormat(undefined, undefined),
+): Logger {
+  return pino({ level, base: { component: 'collector' } }, logDestination(format, { fd: 2 }));
 }
 
 const PRUNE_EVERY_MS = 60_000;

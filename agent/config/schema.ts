@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { bandSchema, topicIdSchema } from '../../shared/schema/common.ts';
 import { scalarMeasureSchema } from '../../shared/schema/common.ts';
 import { brokerUrlSchema, mqttConnectionSchema } from '../../shared/schema/mqtt-connection.ts';
+import { LOG_FORMATS } from '../../shared/log-format.ts';
 import { DEFAULT_CALIBRATION } from '../../shared/detect/mean-shift.ts';
 import { DEFAULT_SETTLE_FRACTION } from '../../shared/detect/episode.ts';
 import { sourceConfigSchema } from '../sources/registry.ts';
@@ -158,6 +159,8 @@ export const agentConfigSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** unset: pretty on a terminal, json otherwise; --log-format wins */
+      format: z.enum(LOG_FORMATS).optional(),
     })
     .prefault({}),
 });
