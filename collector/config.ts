@@ -411,7 +411,3 @@ export function readConfigFile(file: string): unknown {
   }
   return doc.toJS() ?? {};
 }
-
-export function isLoopbackHost(host: string): boolean {
-  return isLoopback(host);
-}

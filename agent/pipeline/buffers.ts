@@ -24,7 +24,5 @@ export class BufferPool<T extends Float32Array | Float64Array> {
   }
 }
 
-export const float64Pool = (length: number, max?: number): BufferPool<Float64Array> =>
-  new BufferPool((n) => new Float64Array(n), length, max);
 export const float32Pool = (length: number, max?: number): BufferPool<Float32Array> =>
   new BufferPool((n) => new Float32Array(n), length, max);

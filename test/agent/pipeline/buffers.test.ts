@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float32Pool, float64Pool } from '../../../agent/pipeline/buffers.ts';
+import { BufferPool, float32Pool } from '../../../agent/pipeline/buffers.ts';
 import { createNormalizeStage } from '../../../agent/pipeline/operators/normalize.ts';
 import { createWindowStage } from '../../../agent/pipeline/operators/window.ts';
 import type { ModelWindow, RawWindow } from '../../../agent/pipeline/types.ts';
@@ -17,7 +17,7 @@ describe('buffer pools', () => {
   });
 
   it('window → normalize recycles raw buffers without changing the values', () => {
-    const raw = float64Pool(4);
+    const raw = new BufferPool((n) => new Float64Array(n), 4);
     const inputs = float32Pool(4);
     const win = createWindowStage({ size: 2, hop: 1, channels: 2, pool: raw });
     const norm = createNormalizeStage({ mean: [1, 2], std: [1, 2], rawPool: raw, pool: inputs });
