@@ -131,9 +131,37 @@ export interface TrendPoint {
   v: number;
 }
 
+/** Why a forecast says what it says (forecast.ts); only 'exit' and 'outside' carry an eta. */
+export type ForecastStatus =
+  /** no band, or fewer points than min_points (or 3) */
+  | 'too-few-points'
+  /** the points share one time: no slope */
+  | 'no-time-spread'
+  /** the points are so autocorrelated that fewer than 3 independent ones remain */
+  | 'too-few-effective-points'
+  /** the slope's confidence interval contains zero */
+  | 'not-significant'
+  /** significant, but towards the band's center */
+  | 'inward'
+  /** significant and outward, but the edge is further away than the horizon */
+  | 'beyond-horizon'
+  /** leaves the band in eta_s */
+  | 'exit'
+  /** the newest value is already outside the band (eta_s 0) */
+  | 'outside';
+
 export interface Forecast {
+  /** the fitted slope when the trend is significant, else null */
   slope_per_hour: number | null;
+  /** seconds to the band edge: 0 outside, a number for 'exit', else null ("stable") */
   eta_s: number | null;
+  status: ForecastStatus;
+  /** confidence level of the slope's interval */
+  level: number;
+  /** [low, high] at `level`, when the trend is significant */
+  slope_ci_per_hour: [number, number] | null;
+  /** how far ahead an exit is forecast (seconds; the fit's own span unless configured) */
+  horizon_s: number | null;
 }
 
 export interface DeviceState {
@@ -166,6 +194,10 @@ export interface ForecastConfig {
   points: number;
   /** fewer points than this: no forecast */
   min_points: number;
+  /** two-sided confidence level of the slope's interval; absent: DEFAULT_FORECAST_LEVEL */
+  level?: number;
+  /** forecast an exit at most this far ahead (seconds); absent: the span of the points */
+  horizon_s?: number;
 }
 
 export type ObservedEvent =

@@ -246,26 +246,43 @@ describe('evaluate: purity and forecast', () => {
   });
 
   it.each([
-    // value rises 0.1 per minute from 2.0 towards high = 3: after 5 points at 2.4, 6 min to go
-    { name: 'outward', values: [2, 2.1, 2.2, 2.3, 2.4], slope: 6, eta: 360 },
+    // value rises 0.1 per minute towards high = 3 (4 minutes of points): from 2.9 it leaves
+    // in 1 min, from 2.4 in 6 min, further ahead than the 4 minutes the line was fit on
+    { name: 'outward', values: [2.5, 2.6, 2.7, 2.8, 2.9], status: 'exit', slope: 6, eta: 60 },
+    {
+      name: 'outward, beyond the horizon',
+      values: [2, 2.1, 2.2, 2.3, 2.4],
+      status: 'beyond-horizon',
+      slope: 6,
+      eta: null,
+    },
     {
       name: 'inward (towards the center)',
       values: [2.9, 2.8, 2.7, 2.6, 2.5],
+      status: 'inward',
       slope: -6,
       eta: null,
     },
-    { name: 'flat', values: [2.4, 2.4, 2.4, 2.4, 2.4], slope: 0, eta: null },
-    { name: 'robust to one outlier', values: [2, 2.1, 9, 2.3, 2.4], slope: 6, eta: 360 },
-    { name: 'already outside', values: [3.1, 3.2, 3.3, 3.4, 3.5], slope: 6, eta: 0 },
-  ])('forecast: $name', ({ values, slope, eta }) => {
+    { name: 'flat', values: [2.4, 2.4, 2.4, 2.4, 2.4], status: 'not-significant', slope: null },
+    // the bad window widens the interval past zero: no forecast rather than a wrong one
+    {
+      name: 'one bad window',
+      values: [2.5, 2.6, 9, 2.8, 2.9],
+      status: 'not-significant',
+      slope: null,
+    },
+    { name: 'already outside', values: [3.1, 3.2, 3.3, 3.4, 3.5], status: 'outside', eta: 0 },
+  ])('forecast: $name', ({ values, status, slope, eta }) => {
     const { state } = run(
       rulesFrom(only('over-coupling', { for: '1h' })),
       values.map((v, i) => ({ m: i * 60 * S, value: v })),
     );
     // min_points as evaluate-run's observations have it
     const f = deviceForecast(state, 3);
-    expect(f.slope_per_hour).toBeCloseTo(slope, 6);
-    if (eta === null) expect(f.eta_s).toBeNull();
+    expect(f.status).toBe(status);
+    if (slope === null) expect(f.slope_per_hour).toBeNull();
+    else if (slope !== undefined) expect(f.slope_per_hour).toBeCloseTo(slope, 6);
+    if (eta === null || eta === undefined) expect(f.eta_s).toBeNull();
     else expect(f.eta_s).toBeCloseTo(eta, 3);
   });
 });
