@@ -8,7 +8,7 @@ import {
   blockedGramKernel,
   centerBatch,
 } from '../shared/covariance/gram.ts';
-import { createOrtGramKernel, type LoadedGramKernel } from '../shared/covariance/gram-ort.ts';
+import { createOrtGramKernel, type LoadedGramKernel } from './gram-ort.ts';
 import { computeMeasures } from '../shared/measures/compute.ts';
 import { createRng } from '../shared/random.ts';
 

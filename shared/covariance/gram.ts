@@ -1,7 +1,7 @@
 // Batched covariance updates reduce to one Gram product YᵀY of a centered batch Y
 // (count×k). That product is the only O(count·k²) step, so it is pluggable: the pure
-// JavaScript blocked kernel below is the default; shared/covariance/gram-ort.ts
-// provides a native SIMD one through onnxruntime. Centering stays here, in float64.
+// JavaScript blocked kernel below is the default; bench/gram-ort.ts measures
+// a native SIMD one through onnxruntime against it. Centering stays here, in float64.
 
 /** Computes YᵀY (full symmetric k×k, row-major) of a row-major count×k matrix Y. */
 export interface GramKernel {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fDivergenceMonteCarlo } from '../../../shared/measures/monte-carlo.ts';
+import { fDivergenceMonteCarlo } from '../../support/monte-carlo.ts';
 import {
   chiSquared,
   hellinger2,

@@ -15,7 +15,7 @@ import {
   type ShiftedMomentsKernel,
   blockedGramKernel,
   shiftBatchInto,
-} from './gram.ts';
+} from '../shared/covariance/gram.ts';
 
 const { onnx } = onnxProto;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createOrtGramKernel } from '../../../shared/covariance/gram-ort.ts';
-import { blockedGramKernel } from '../../../shared/covariance/gram.ts';
-import { RunningCovariance } from '../../../shared/covariance/welford.ts';
-import { latentRows, maxRelativeError, referenceCovariance } from '../helpers.ts';
+import { createOrtGramKernel } from '../../bench/gram-ort.ts';
+import { blockedGramKernel } from '../../shared/covariance/gram.ts';
+import { RunningCovariance } from '../../shared/covariance/welford.ts';
+import { latentRows, maxRelativeError, referenceCovariance } from '../shared/helpers.ts';
 
 describe('onnxruntime Gram kernel', () => {
   it('float64: batched summary equals the float64 reference to 1e-9', async () => {

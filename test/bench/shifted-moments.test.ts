@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createOrtGramKernel, jsShiftedMoments } from '../../../shared/covariance/gram-ort.ts';
+import { createOrtGramKernel, jsShiftedMoments } from '../../bench/gram-ort.ts';
 import {
   type ShiftedMomentsKernel,
   allFinite,
@@ -8,10 +8,10 @@ import {
   centerBatch,
   mergeMomentsInto,
   mergeShiftedMomentsInto,
-} from '../../../shared/covariance/gram.ts';
-import { RunningCovariance } from '../../../shared/covariance/welford.ts';
-import { NonFiniteInputError } from '../../../shared/covariance/errors.ts';
-import { latentRows, maxRelativeError, referenceCovariance } from '../helpers.ts';
+} from '../../shared/covariance/gram.ts';
+import { RunningCovariance } from '../../shared/covariance/welford.ts';
+import { NonFiniteInputError } from '../../shared/covariance/errors.ts';
+import { latentRows, maxRelativeError, referenceCovariance } from '../shared/helpers.ts';
 
 function pushAll(rows: Float64Array, count: number, k: number): RunningCovariance {
   const s = new RunningCovariance(k);

@@ -1,9 +1,10 @@
 // Monte Carlo estimate of D_f(P || Π) = E_Π[ f(p/π) ] for the Gaussian model
 // P = N(0, R), Π = N(0, I), for any convex f with f(1) = 0 (docs/measures.md). Π is rotation
 // invariant, so the integral is taken in R's eigenbasis, where P = N(0, diag λ) and
-// log(p/π)(z) = −½ Σ [ log λ_i + z_i² (1/λ_i − 1) ].
-import { createRng } from '../random.ts';
-import { symmetricEigenvalues } from '../linalg/symmetric-eigen.ts';
+// log(p/π)(z) = −½ Σ [ log λ_i + z_i² (1/λ_i − 1) ]. The tests' oracle for the closed forms
+// (shared/measures/closed-forms.ts): an estimate of the defining integral, not the formulas.
+import { createRng } from '../../shared/random.ts';
+import { symmetricEigenvalues } from '../../shared/linalg/symmetric-eigen.ts';
 
 export interface MonteCarloOptions {
   samples: number;
