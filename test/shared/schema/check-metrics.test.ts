@@ -1,10 +1,10 @@
 // The fast metrics check (shared/schema/check-metrics.ts; decodeMetrics in the collector and
 // the agent's publish check) must accept exactly what metricsSchema accepts, and return what
 // zod would return: every field of real-shaped messages replaced by edge values, removed, or
-// joined by a stray key; fuzzed mutations at every depth; the bench's and the tests' messages.
+// joined by a stray key; fuzzed mutations at every depth; the tests' messages (the
+// bench's template: test/bench/collector-template.test.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TEMPLATE } from '../../../bench/collector.ts';
 import {
   decodeMetrics,
   isValidMetrics,
@@ -97,12 +97,6 @@ function examples(): MetricsMessage[] {
   const nonFinite = validMetrics();
   nonFinite.measures = null;
   nonFinite.degenerate = { kind: 'non-finite', message: 'nan' };
-  const bench = JSON.parse(
-    TEMPLATE.replace('__DEVICE__', 'dev1')
-      .replace('__SEQ__', '7')
-      .replace(/__T__/g, '80000')
-      .replace(/__V__/g, '3.5'),
-  ) as MetricsMessage;
   return [
     validMetrics(),
     live,
@@ -111,7 +105,6 @@ function examples(): MetricsMessage[] {
     dead,
     few,
     nonFinite,
-    bench,
     metrics({ infinite: true }),
     metrics({ limits: { drift: 1 } }),
     metrics({ coupling_shift: 2.5, limits: { drift_mean: 3, coupling_shift: 10.5 } }),
