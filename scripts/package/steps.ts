@@ -54,13 +54,13 @@ export interface BuildResult {
   bytes: number;
 }
 
-interface PackageInfo {
+export interface PackageInfo {
   version: string;
   /** the least Node version, from package.json's engines */
   nodeMin: string;
 }
 
-function packageInfo(): PackageInfo {
+export function packageInfo(): PackageInfo {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     version: string;
     engines: { node: string };
@@ -147,17 +147,21 @@ function run(cmd: string, args: string[], what: string): string {
 }
 
 /** The package's facts for install.sh, as a file it sources. */
-function packageEnv(info: PackageInfo, arch: Arch, config: PackagedConfig): string {
-  const v = process.versions;
+export function packageEnv(
+  info: PackageInfo,
+  arch: Arch,
+  runtime: PackagedConfig['runtime'],
+  node: { modules: string; node: string } = process.versions,
+): string {
   return [
     '# Written by npm run build:agent; read by install.sh.',
     `REDBAND_VERSION=${info.version}`,
     `PACKAGE_ARCH=${arch}`,
     `NODE_MIN=${info.nodeMin}`,
     "# better-sqlite3 is compiled against one Node ABI (NODE_MODULE_VERSION): the build host's.",
-    `NODE_ABI=${v.modules}`,
-    `BUILD_NODE=${v.node}`,
-    `MODEL_RUNTIME=${config.runtime}`,
+    `NODE_ABI=${node.modules}`,
+    `BUILD_NODE=${node.node}`,
+    `MODEL_RUNTIME=${runtime}`,
     '',
   ].join('\n');
 }
@@ -202,7 +206,7 @@ function stage(
   copyFileSync(UNIT, join(dir, 'redband-agent.service'));
   copyFileSync(INSTALL_SH, join(dir, 'install.sh'));
   chmodSync(join(dir, 'install.sh'), 0o755);
-  writeFileSync(join(dir, 'package.env'), packageEnv(info, opts.arch, config));
+  writeFileSync(join(dir, 'package.env'), packageEnv(info, opts.arch, config.runtime));
   return { dir, name };
 }
 
