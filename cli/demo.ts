@@ -1,6 +1,7 @@
 // `redband demo` (= `npm start`): a working monitored fleet on one machine.
 import { Command, InvalidArgumentError } from 'commander';
 import { DEMO_OPTION_DEFAULTS, type DemoOptions } from '../demo/options.ts';
+import { SKAB_DIR_ENV, skabData, skabReplayFile } from '../demo/skab-data.ts';
 import { renderView } from '../demo/live-view.ts';
 
 function positiveInt(name: string) {
@@ -35,6 +36,10 @@ export function demoCommand(): Command {
       DEMO_OPTION_DEFAULTS.seed,
     )
     .option('--skab', 'add a device replaying a SKAB pump run (valve closure) at 10× speed')
+    .option(
+      '--data <dir>',
+      `the SKAB data set's folder for --skab (default: $${SKAB_DIR_ENV}, else ../shared/datasets/skab beside the repository)`,
+    )
     .option('--broker <url>', 'use this MQTT broker instead of the embedded one')
     .option(
       '--port <n>',
@@ -55,8 +60,8 @@ export function demoCommand(): Command {
       DEMO_OPTION_DEFAULTS.faultStartS,
     )
     .option(
-      '--speed <x>',
-      'run the simulated devices this many times faster than real time',
+      '--speed <n>',
+      'replay the simulated devices at N× real time (1 = real time; the rules see the same data time)',
       positiveInt('--speed'),
       DEMO_OPTION_DEFAULTS.speed,
     )
@@ -71,6 +76,7 @@ export function demoCommand(): Command {
         seed: opts.seed as number,
         durationS: (opts.duration as number | undefined) ?? null,
         skab: Boolean(opts.skab),
+        skabData: skabData(opts.data as string | undefined, process.env),
         broker: (opts.broker as string | undefined) ?? null,
         httpPort: opts.port as number,
         mqttPort: opts.mqttPort as number,
@@ -107,6 +113,7 @@ async function checkBroker(url: string): Promise<void> {
 
 async function runDemo(options: Partial<DemoOptions>): Promise<void> {
   const tty = Boolean(process.stdout.isTTY);
+  if (options.skab && options.skabData) skabReplayFile(options.skabData);
   if (options.broker) await checkBroker(options.broker);
   process.stderr.write('redband demo: starting the collector…\n');
   const { startDemo } = await import('../demo/orchestrator.ts');

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { DEFAULT_SKAB_DIR, SKAB_RUN } from './skab-data.ts';
 import type { DemoDevice } from './plan.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -12,8 +13,8 @@ const FIRMWARE: Record<DemoDevice['profile'], string> = {
   skab: join(REPO, 'firmware-configs/skab-pump.yaml'),
 };
 
-/** The SKAB replay device plays a run with a closed valve (the data set sits beside the repository). */
-export const SKAB_REPLAY = resolve(REPO, '../shared/datasets/skab/valve1/1.csv');
+/** The SKAB replay device's run when none is given: in the default SKAB folder. */
+const DEFAULT_SKAB_REPLAY = join(DEFAULT_SKAB_DIR, SKAB_RUN);
 
 export interface DeviceConfigOptions {
   fleet: string;
@@ -23,6 +24,8 @@ export interface DeviceConfigOptions {
   skabSpeed: number;
   /** simulated devices' speed: 1 = real time; tests run the same schedule faster */
   simSpeed: number;
+  /** the CSV file the SKAB device replays (default: SKAB_RUN in the default SKAB folder) */
+  skabFile?: string;
 }
 
 /** Writes the device's config file under runDir and returns its path. */
@@ -47,7 +50,7 @@ export function writeDeviceConfig(d: DemoDevice, o: DeviceConfigOptions): string
       ];
     }
   } else {
-    source.path = SKAB_REPLAY;
+    source.path = o.skabFile ?? DEFAULT_SKAB_REPLAY;
     source.speed = o.skabSpeed;
     source.loop = true;
   }

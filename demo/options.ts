@@ -2,6 +2,7 @@
 // builds the command's options at startup and must not load the demo's processes and MQTT
 // (plan.ts is pure: the fleet's defaults are written there, once).
 import { DEMO_DEFAULTS } from './plan.ts';
+import { skabData, type SkabData } from './skab-data.ts';
 
 export interface DemoOptions {
   devices: number;
@@ -9,6 +10,8 @@ export interface DemoOptions {
   /** stop by itself after this many seconds; null = until stopped */
   durationS: number | null;
   skab: boolean;
+  /** where the SKAB device's data is (used with skab) */
+  skabData: SkabData;
   /** an external broker URL; null = the collector's embedded broker */
   broker: string | null;
   httpPort: number;
@@ -29,6 +32,7 @@ export const DEMO_OPTION_DEFAULTS: DemoOptions = {
   seed: DEMO_DEFAULTS.seed,
   durationS: null,
   skab: DEMO_DEFAULTS.skab,
+  skabData: skabData(undefined, {}),
   broker: null,
   httpPort: 8080,
   mqttPort: 1883,

@@ -11,9 +11,10 @@ import {
   decodeStatus,
   parseDeviceTopic,
 } from '../shared/schema/index.ts';
-import { writeDeviceConfig, SKAB_REPLAY } from './configs.ts';
+import { writeDeviceConfig } from './configs.ts';
 import { applyViewEvent, initialView, type FleetViewDevice, type ViewState } from './live-view.ts';
 import { DEMO_OPTION_DEFAULTS, type DemoOptions } from './options.ts';
+import { skabReplayFile } from './skab-data.ts';
 import { planDemoFleet, type DemoDevice } from './plan.ts';
 import { choosePort } from './ports.ts';
 import {
@@ -24,7 +25,6 @@ import {
   thaw,
   type ManagedProcess,
 } from './processes.ts';
-import { existsSync } from 'node:fs';
 
 export interface DemoHandle {
   fleet: DemoDevice[];
@@ -61,9 +61,7 @@ export async function startDemo(
 ): Promise<DemoHandle> {
   const notice = io.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const o: DemoOptions = { ...DEMO_OPTION_DEFAULTS, ...partial };
-  if (o.skab && !existsSync(SKAB_REPLAY)) {
-    throw new UserError(`--skab needs the SKAB data set at ${SKAB_REPLAY}, which is missing`);
-  }
+  const skabFile = o.skab ? skabReplayFile(o.skabData) : undefined;
   const fleet = planDemoFleet({
     devices: o.devices,
     seed: o.seed,
@@ -174,6 +172,7 @@ export async function startDemo(
         runDir: o.runDir,
         skabSpeed: o.skabSpeed,
         simSpeed: o.speed,
+        skabFile,
       });
       const logFile = join(o.runDir, `${d.device}.log`);
       const agent = o.bundle?.devices.includes(d.device)

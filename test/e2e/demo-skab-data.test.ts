@@ -1,0 +1,91 @@
+// `redband demo --skab` finds SKAB where it is told: --data DIR, else $REDBAND_SKAB_DIR, else
+// ../shared/datasets/skab; a missing folder is one line naming it and what named it, exit 2.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../demo/ports.ts';
+import { skabLikeFile } from '../support/skab-like.ts';
+
+const REPO = join(import.meta.dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function demo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/redband.mjs', 'demo', ...args], {
+      cwd: REPO,
+      env: { ...process.env, REDBAND_SKAB_DIR: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const empty = () => mkdtempSync(join(tmpdir(), 'redband-skab-empty-'));
+
+describe('redband demo --skab: where the SKAB data is', () => {
+  const missing = [
+    {
+      what: '--data names a missing folder',
+      args: ['--data', '/nonexistent/skab-a'],
+      env: {},
+      line: '--skab: the SKAB data folder /nonexistent/skab-a is missing (--data); point at it with --data DIR or REDBAND_SKAB_DIR=DIR',
+    },
+    {
+      what: 'REDBAND_SKAB_DIR names a missing folder',
+      args: [],
+      env: { REDBAND_SKAB_DIR: '/nonexistent/skab-b' },
+      line: '--skab: the SKAB data folder /nonexistent/skab-b is missing (REDBAND_SKAB_DIR); point at it with --data DIR or REDBAND_SKAB_DIR=DIR',
+    },
+    {
+      what: '--data wins over REDBAND_SKAB_DIR',
+      args: ['--data', '/nonexistent/skab-c'],
+      env: { REDBAND_SKAB_DIR: '/nonexistent/skab-d' },
+      line: '--skab: the SKAB data folder /nonexistent/skab-c is missing (--data); point at it with --data DIR or REDBAND_SKAB_DIR=DIR',
+    },
+  ];
+  it.each(missing)('$what: one line, exit 2', { timeout: 30_000 }, async ({ args, env, line }) => {
+    const run = await demo(['--skab', ...args], env);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toBe(`redband: ${line}\n`);
+    expect(run.stdout).toBe('');
+  });
+
+  it('a folder without the run it replays says which file', { timeout: 30_000 }, async () => {
+    const dir = empty();
+    const run = await demo(['--skab', '--data', dir]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toBe(
+      `redband: --skab: valve1/1.csv is missing from the SKAB data folder ${dir} (--data)\n`,
+    );
+  });
+
+  it('replays valve1/1.csv from the folder --data names', { timeout: 90_000 }, async () => {
+    const dir = dirname(dirname(skabLikeFile('valve1/1.csv')));
+    const runDir = mkdtempSync(join(tmpdir(), 'redband-demo-skab-'));
+    const run = await demo(
+      [
+        ...['--skab', '--data', dir, '--devices', '1', '--duration', '1', '--run-dir', runDir],
+        ...['--port', String(await freePort()), '--mqtt-port', String(await freePort())],
+      ],
+      { REDBAND_SKAB_DIR: '/nonexistent/skab-e' },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const config = parse(readFileSync(join(runDir, 'skab-pump.yaml'), 'utf8')) as {
+      source: { path: string };
+    };
+    expect(config.source.path).toBe(join(dir, 'valve1/1.csv'));
+  });
+});
