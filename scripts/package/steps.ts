@@ -100,10 +100,19 @@ function sqliteAddon(opts: BuildOptions): string {
     throw new PackageError(
       `--sqlite-binary ${opts.sqliteBinary} is ${what}, not linux-${opts.arch}`,
     );
+  const version = (
+    JSON.parse(
+      readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8'),
+    ) as {
+      version: string;
+    }
+  ).version;
   throw new PackageError(
     `better-sqlite3 on this host is ${what}, and there is no linux-${opts.arch} build to package: ` +
-      `run npm ci with this Node major on a linux-${opts.arch} machine and pass its ` +
-      `node_modules/better-sqlite3/${SQLITE_ADDON} as --sqlite-binary FILE (or build the package there)`,
+      `on a linux-${opts.arch} machine with Node ${process.versions.node.split('.')[0]}, run ` +
+      `"npm install --no-save better-sqlite3@${version}" in an empty ` +
+      `directory and pass its node_modules/better-sqlite3/${SQLITE_ADDON} as --sqlite-binary FILE ` +
+      '(or build the package on that machine)',
   );
 }
 
