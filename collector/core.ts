@@ -19,7 +19,7 @@ import type { Store } from './store.ts';
 import { BatchWriter, rulesChanged, type DeviceEntry } from './writer.ts';
 import { toAlert } from './alert.ts';
 import { AlertOutbox, type AlertPublisher, type OutboxEntry } from './alert-outbox.ts';
-import { LastMetrics } from './last-metrics.ts';
+import { LastMetrics, latestFacts, type LatestFacts } from './last-metrics.ts';
 import { deviceView, type FleetDevice } from './summary.ts';
 
 export interface Clock {
@@ -32,9 +32,12 @@ export interface IncomingMessage {
   payload: Uint8Array;
 }
 
+/** The dashboard's device: the rule state's view and what its latest metrics say. */
+export type DashboardDevice = FleetDevice & LatestFacts;
+
 export interface CoreEvents {
   /** a device's view; coalesced: at most one per device per EVENT_COALESCE_MS */
-  device(d: FleetDevice): void;
+  device(d: DashboardDevice): void;
   alert(a: AlertMessage): void;
   /** messages accepted by one committed batch (benchmarks, tests) */
   ingested(n: number): void;
@@ -124,8 +127,17 @@ export class CollectorCore {
     return [...this.devicesMap.values()].map((e) => this.view(e.state));
   }
 
+  /** The devices as the dashboard shows them (the API's /api/fleet, its device events). */
+  dashboardView(): DashboardDevice[] {
+    return [...this.devicesMap.values()].map((e) => this.dashboardDevice(e));
+  }
+
   private view(d: DeviceState): FleetDevice {
     return deviceView(d, this.config.rules, this.config.forecast.min_points);
+  }
+
+  private dashboardDevice(e: DeviceEntry): DashboardDevice {
+    return { ...this.view(e.state), ...latestFacts(e.last) };
   }
 
   silences(): Silence[] {
@@ -224,7 +236,7 @@ export class CollectorCore {
     for (const k of keys) {
       const e = this.devicesMap.get(k);
       if (!e) continue;
-      const view = this.view(e.state);
+      const view = this.dashboardDevice(e);
       for (const fn of this.listeners.device) fn(view);
     }
   }

@@ -185,8 +185,8 @@ export class HttpServer {
       const now = this.clock.now();
       const silences = this.core.silences();
       const devices = this.core
-        .fleetView()
-        .map((d) => withSilences(d, silences, now))
+        .dashboardView()
+        .map((d) => ({ ...d, ...withSilences(d, silences, now) }))
         .sort((a, b) => `${a.fleet}/${a.device}`.localeCompare(`${b.fleet}/${b.device}`));
       return json(res, 200, { generated_at: this.clock.now(), devices });
     }
@@ -239,7 +239,7 @@ export class HttpServer {
       this.sse.add(res);
       // Device views are built (coalesced, see core.ts) only while someone streams them.
       this.offDevice ??= this.core.on('device', (d) =>
-        this.send('device', withSilences(d, this.core.silences(), this.clock.now())),
+        this.send('device', { ...d, ...withSilences(d, this.core.silences(), this.clock.now()) }),
       );
       req.on('close', () => {
         this.sse.delete(res);

@@ -29,6 +29,11 @@ export interface MetricsInput {
   recon?: number;
   windowMs?: number;
   attribution?: Attribution;
+  /** default 'live'; a warm-up snapshot carries `warmup` progress */
+  phase?: MetricsMessage['phase'];
+  warmup?: MetricsMessage['warmup'];
+  /** too few samples for any measure yet (an early warm-up): measures null, degenerate set */
+  tooFewSamples?: boolean;
 }
 
 /** A full metrics message whose measures are loosely consistent with one tc value. */
@@ -44,6 +49,8 @@ export function metricsMessage(i: MetricsInput): MetricsMessage {
   const h = -p.reduce((s, x) => s + x * Math.log(x), 0);
   const erank = Math.exp(h);
   const pr = k ** 2 / eig.reduce((s, e) => s + e * e, 0);
+  const early = i.tooFewSamples === true;
+  const band = i.band === undefined ? TEST_BAND : i.band;
   const msg = {
     schema: METRICS_SCHEMA,
     version: METRICS_VERSION,
@@ -54,26 +61,37 @@ export function metricsMessage(i: MetricsInput): MetricsMessage {
     window_start: i.windowEnd - (i.windowMs ?? 10_000),
     window_end: i.windowEnd,
     windows: 10,
-    phase: 'live',
-    band: i.band === undefined ? TEST_BAND : i.band,
-    band_value: tc,
-    measures: {
-      n: 640,
-      k,
-      tc,
-      tc_bias_corrected: tc === null ? null : Math.max(0, tc - 0.02),
-      renyi: { '0.5': tc === null ? null : tc * 0.8, '2': tc === null ? null : tc * 1.15 },
-      hellinger2: tc === null ? 1 : 1 - Math.exp(-tc / 4),
-      chi2: tc === null ? null : Math.expm1(tc * 0.5),
-      quadratic: (spread * spread * (k * (k - 1))) / 2,
-      spectral: 1 - h / Math.log(k),
-      erank,
-      pr,
-      bartlett: null,
-      eigenvalues: eig,
-      notes: tc === null ? { tc: 'singular correlation matrix' } : {},
-    },
-    degenerate: null,
+    phase: i.phase ?? 'live',
+    ...(i.warmup ? { warmup: i.warmup } : {}),
+    band,
+    // as the agent: no band, no band value
+    band_value: early || band === null ? null : tc,
+    degenerate: early
+      ? {
+          kind: 'too-few-samples',
+          n: 10,
+          k,
+          message: `n = 10 windows is too few for ${k} latent coordinates`,
+        }
+      : null,
+    measures: early
+      ? null
+      : {
+          n: 640,
+          k,
+          tc,
+          tc_bias_corrected: tc === null ? null : Math.max(0, tc - 0.02),
+          renyi: { '0.5': tc === null ? null : tc * 0.8, '2': tc === null ? null : tc * 1.15 },
+          hellinger2: tc === null ? 1 : 1 - Math.exp(-tc / 4),
+          chi2: tc === null ? null : Math.expm1(tc * 0.5),
+          quadratic: (spread * spread * (k * (k - 1))) / 2,
+          spectral: 1 - h / Math.log(k),
+          erank,
+          pr,
+          bartlett: null,
+          eigenvalues: eig,
+          notes: tc === null ? { tc: 'singular correlation matrix' } : {},
+        },
     drift: i.drift === undefined ? 0.05 : i.drift,
     recon: { mean: i.recon ?? 0.12, p95: (i.recon ?? 0.12) * 2 },
     ...(i.attribution ? { attribution: i.attribution } : {}),

@@ -39,6 +39,10 @@ export interface FixtureDevice {
   forecast: { slope_per_hour: number | null; eta_s: number | null };
   held?: { rule: string; level: number }[];
   rebaselines?: { at: number; reason: string; shift: Record<string, number> }[];
+  /** what the latest metrics say (collector/last-metrics.ts LatestFacts) */
+  phase?: 'warmup' | 'live' | null;
+  warmup?: { windows: number; of: number } | null;
+  notes?: Record<string, string>;
 }
 
 export interface FixtureState {

@@ -6,13 +6,15 @@ import {
   bandPosition,
   el,
   fmtAgo,
+  fmtBadge,
   fmtForecast,
   fmtNum,
   fmtSilence,
   fmtSilenced,
   fmtSlope,
   fmtValue,
-  statusInfo,
+  fmtWarmup,
+  isWarming,
 } from './format.js';
 
 /** Points kept per sparkline: enough to see a trend, small enough for 50 live charts. */
@@ -33,6 +35,7 @@ export class DeviceCard {
     this.entry = null;
     this.xs = [];
     this.ys = [];
+    this.quiet = []; // true: a warm-up's point, whose null is "not yet", not +∞
     const href = withToken(
       `device.html?fleet=${encodeURIComponent(entry.fleet)}&device=${encodeURIComponent(entry.device)}`,
     );
@@ -45,6 +48,8 @@ export class DeviceCard {
     this.bandText = el('span', { class: 'band-numbers', 'data-testid': 'band-numbers' });
     this.position = el('span', { class: 'position' });
     this.chartBox = el('div', { class: 'spark', 'aria-hidden': 'true' });
+    // in the sparkline's place while a warm-up has no value to draw
+    this.sparkNote = el('p', { class: 'spark-note', 'data-testid': 'spark-note', hidden: true });
     this.lastSeen = el('dd', { 'data-testid': 'last-seen' });
     this.forecast = el('dd', { 'data-testid': 'forecast' });
     this.alerts = el('ul', { class: 'card-alerts', 'data-testid': 'device-alerts' });
@@ -77,6 +82,7 @@ export class DeviceCard {
         this.position,
       ),
       this.chartBox,
+      this.sparkNote,
       el(
         'dl',
         { class: 'meta' },
@@ -93,14 +99,16 @@ export class DeviceCard {
     if (this.chart) return;
     this.chart = createBandChart(this.chartBox, { height: 70, compact: true, initialWidth });
     this.chart.setBand(this.entry?.band ?? null);
-    this.chart.setData(this.xs, this.ys);
+    this.chart.setData(this.xs, this.ys, this.quiet);
   }
 
   /** Seeds the sparkline from /history (oldest first). */
   setHistory(points) {
     this.xs = points.map((p) => p.t);
     this.ys = points.map((p) => p.band_value);
-    this.chart?.setData(this.xs, this.ys);
+    this.quiet = points.map((p) => p.warmup === true);
+    this.chart?.setData(this.xs, this.ys, this.quiet);
+    this.renderSpark();
   }
 
   /** Appends the entry's newest value when its data time moved forward. */
@@ -111,24 +119,35 @@ export class DeviceCard {
     if (last !== undefined && t <= last) return;
     this.xs.push(t);
     this.ys.push(entry.band_value);
+    this.quiet.push(entry.phase === 'warmup');
     if (this.xs.length > SPARK_POINTS) {
-      this.xs.splice(0, this.xs.length - SPARK_POINTS);
-      this.ys.splice(0, this.ys.length - SPARK_POINTS);
+      const drop = this.xs.length - SPARK_POINTS;
+      for (const a of [this.xs, this.ys, this.quiet]) a.splice(0, drop);
     }
-    this.chart?.setData(this.xs, this.ys);
+    this.chart?.setData(this.xs, this.ys, this.quiet);
+  }
+
+  /** A warm-up with nothing to draw says how far it is instead of an empty 0–1 frame. */
+  renderSpark() {
+    const note = isWarming(this.entry) && !this.ys.some((v) => v !== null && v !== undefined);
+    this.chartBox.hidden = note;
+    this.sparkNote.hidden = !note;
+    this.sparkNote.textContent = note ? fmtWarmup(this.entry) : '';
   }
 
   update(entry) {
     const prev = this.entry;
     this.entry = entry;
-    const st = statusInfo(entry.status);
     const status =
       entry.status in { ok: 1, pending: 1, firing: 1, silent: 1 } ? entry.status : 'unknown';
-    if (prev?.status !== status) {
+    const warming = isWarming(entry);
+    if (prev?.status !== status || isWarming(prev) !== warming) {
       this.root.dataset.status = status;
-      this.root.className = `card status-${status}`;
-      this.badge.textContent = `${st.symbol} ${st.label}`;
+      this.root.className = `card status-${status}${warming ? ' warming' : ''}`;
+      this.badge.textContent = fmtBadge(entry);
     }
+    if (warming) this.root.dataset.phase = 'warmup';
+    else delete this.root.dataset.phase;
     this.offline.hidden = entry.online !== false;
     const silenced = fmtSilenced(entry.alerts ?? []);
     this.silenced.hidden = silenced === null;
@@ -145,23 +164,27 @@ export class DeviceCard {
     this.bandText.title = band?.source
       ? `band from ${band.source}, center ${fmtNum(band.center)}`
       : '';
-    const pos =
-      entry.last_seen === null && entry.window_end === null
+    const pos = warming
+      ? 'warmup'
+      : entry.last_seen === null && entry.window_end === null
         ? 'none'
         : bandPosition(band, entry.band_value);
-    this.position.textContent = POSITION_TEXT[pos];
+    this.position.textContent = warming ? fmtWarmup(entry) : POSITION_TEXT[pos];
     this.position.className = `position pos-${pos}`;
     this.chart?.setBand(band ?? null);
 
     const slope = fmtSlope(entry.forecast);
     const outside = pos === 'above' || pos === 'below';
-    // A silent device's trend is stale: do not extrapolate it.
+    // A silent device's trend is stale, and a warm-up's is not judged: no extrapolation.
     this.forecast.textContent =
       entry.status === 'silent'
         ? 'no recent data'
-        : `${fmtForecast(entry.forecast, outside)}${slope ? ` (${slope})` : ''}`;
+        : warming
+          ? 'none while warming up'
+          : `${fmtForecast(entry.forecast, outside)}${slope ? ` (${slope})` : ''}`;
     this.tick();
     this.pushPoint(entry);
+    this.renderSpark();
     this.renderAlerts(entry.alerts ?? []);
   }
 

@@ -1,6 +1,7 @@
 // uPlot time-series with a stability band drawn behind the line. uPlot comes from the
 // collector's /vendor/uplot.iife.min.js (a global), so there is no bundler and no CDN.
 /* global window, ResizeObserver */
+import { distinctLabels, fmtClock } from './format.js';
 
 const BAND_FILL = 'rgba(30, 130, 76, 0.13)';
 const BAND_EDGE = 'rgba(30, 110, 60, 0.75)';
@@ -61,8 +62,41 @@ function compactSplits(band) {
   };
 }
 
-const hhmm = (s) =>
-  new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+/**
+ * A device that stops reporting for longer than this many of its reporting periods is drawn
+ * with a gap there: a line across an outage would show values nobody measured.
+ */
+export const GAP_PERIODS = 3;
+
+/** The device's reporting period in data time: the median spacing of its points (ms). */
+function reportingPeriod(xs) {
+  const d = [];
+  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[i - 1]) d.push(xs[i] - xs[i - 1]);
+  if (d.length < 2) return null;
+  d.sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)];
+}
+
+/**
+ * The points with a null one period after the last report before each outage, so uPlot
+ * (spanGaps: false) breaks the line there. `quiet[i]`: a null that is not a value (an outage,
+ * or a warm-up's "not yet"), which gets no +∞ mark.
+ */
+function withGaps(xs, ys, quiet) {
+  const period = reportingPeriod(xs);
+  const out = { xs: [], ys: [], quiet: [] };
+  for (let i = 0; i < xs.length; i++) {
+    if (period !== null && i > 0 && xs[i] - xs[i - 1] > GAP_PERIODS * period) {
+      out.xs.push(xs[i - 1] + period);
+      out.ys.push(null);
+      out.quiet.push(true);
+    }
+    out.xs.push(xs[i]);
+    out.ys.push(ys[i]);
+    out.quiet.push(Boolean(quiet?.[i]));
+  }
+  return out;
+}
 
 function bandPlugin(band) {
   const hline = (u, ctx, v) => {
@@ -111,6 +145,7 @@ function bandPlugin(band) {
             if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
             const v = ys[i];
             if (v === null || v === undefined) {
+              if (band.quiet[i]) continue;
               ctx.fillRect(x - r / 2, u.bbox.top, r, r * 2);
             } else if (v > b.high || v < b.low) {
               const y = u.valToPos(v, 'y', true);
@@ -135,7 +170,7 @@ export function createBandChart(
   target,
   { height = 90, label = 'value', compact = false, initialWidth } = {},
 ) {
-  const band = { current: null, marks: true };
+  const band = { current: null, marks: true, quiet: [] };
   const width = () => Math.max(120, Math.floor(target.clientWidth || 300));
   const axisFont = compact ? '10px system-ui, sans-serif' : '11px system-ui, sans-serif';
   const opts = {
@@ -170,7 +205,9 @@ export function createBandChart(
         size: compact ? 24 : 30,
         space: compact ? 50 : 70,
         grid: { stroke: '#eee' },
-        values: (_u, splits) => splits.map(hhmm),
+        // seconds once the splits are closer than a minute: never "21:35" twice
+        values: (_u, splits, _i, _space, incr) =>
+          distinctLabels(splits, (v, d) => fmtClock(v, d > 3 ? 0 : incr)),
       },
       {
         font: axisFont,
@@ -182,7 +219,7 @@ export function createBandChart(
         ...(compact
           ? {
               splits: compactSplits(band),
-              values: (_u, sp) => sp.map((v) => String(Number(v.toPrecision(3)))),
+              values: (_u, sp) => distinctLabels(sp, (v, d) => String(Number(v.toPrecision(d)))),
             }
           : {}),
       },
@@ -199,9 +236,14 @@ export function createBandChart(
 
   return {
     plot,
-    /** xs in ms since epoch (converted to uPlot's seconds), ys may contain nulls */
-    setData(xsMs, ys) {
-      plot.setData([xsMs.map((t) => t / 1000), ys]);
+    /**
+     * xs in ms since epoch (converted to uPlot's seconds), ys may contain nulls; `quiet[i]`
+     * true: ys[i] is null for want of a value yet (warm-up), not +∞. Outages become gaps.
+     */
+    setData(xsMs, ys, quiet) {
+      const g = withGaps(xsMs, ys, quiet);
+      band.quiet = g.quiet;
+      plot.setData([g.xs.map((t) => t / 1000), g.ys]);
     },
     setBand(b, marks = true) {
       const same =

@@ -8,6 +8,7 @@ import {
   channelsTitle,
   el,
   fmtAgo,
+  fmtBadge,
   fmtChannels,
   fmtForecast,
   fmtNum,
@@ -15,7 +16,8 @@ import {
   fmtSlope,
   fmtTime,
   fmtValue,
-  statusInfo,
+  fmtWarmup,
+  isWarming,
 } from './format.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -32,15 +34,22 @@ const charts = new Map(); // series key → chart
 function seriesList(bandMeasure) {
   const list = Object.keys(MEASURE_LABELS).map((m) => ({
     key: m,
+    label: MEASURE_LABELS[m],
     title: `${MEASURE_LABELS[m]} · ${m}`,
     get: (p) => p.measures?.[m] ?? null,
   }));
   list.push({
     key: 'drift',
+    label: 'Drift',
     title: 'Drift (Gaussian KL vs baseline)',
     get: (p) => p.drift ?? null,
   });
-  list.push({ key: 'recon_mean', title: 'Reconstruction error (mean)', get: (p) => p.recon_mean });
+  list.push({
+    key: 'recon_mean',
+    label: 'Reconstruction error',
+    title: 'Reconstruction error (mean)',
+    get: (p) => p.recon_mean,
+  });
   if (bandMeasure) list.sort((a, b) => (b.key === bandMeasure) - (a.key === bandMeasure));
   return list;
 }
@@ -60,8 +69,8 @@ function renderHeader() {
     $('#status').className = 'badge status-unknown';
     return;
   }
-  const st = statusInfo(entry.status);
-  $('#status').textContent = `${st.symbol} ${st.label}`;
+  const warming = isWarming(entry);
+  $('#status').textContent = fmtBadge(entry);
   $('#status').className =
     `badge status-${entry.status in { ok: 1, pending: 1, firing: 1, silent: 1 } ? entry.status : 'unknown'}`;
   $('#status').dataset.status = entry.status;
@@ -75,21 +84,24 @@ function renderHeader() {
   const pos = bandPosition(b, entry.band_value);
   const outside = pos === 'above' || pos === 'below';
   const slope = fmtSlope(entry.forecast);
+  const position = {
+    above: 'above band (over-coupling)',
+    below: 'below band (over-compression)',
+    inside: 'inside band',
+    none: '—',
+  }[pos];
   const facts = [
     ['Band measure', b ? b.measure : 'none yet'],
     ['Value', fmtValue(entry.band_value)],
     ['Band', b ? `${fmtNum(b.low)} – ${fmtNum(b.high)} (center ${fmtNum(b.center)})` : '—'],
     ['Band source', b?.source ?? '—'],
+    ['Position', warming ? fmtWarmup(entry) : position],
     [
-      'Position',
-      {
-        above: 'above band (over-coupling)',
-        below: 'below band (over-compression)',
-        inside: 'inside band',
-        none: '—',
-      }[pos],
+      'Forecast',
+      warming
+        ? 'none while warming up'
+        : `${fmtForecast(entry.forecast, outside)}${slope ? ` (${slope})` : ''}`,
     ],
-    ['Forecast', `${fmtForecast(entry.forecast, outside)}${slope ? ` (${slope})` : ''}`],
     ['Last seen', fmtAgo(entry.last_seen)],
     ['Boot / seq', `${entry.boot ?? '—'} / ${entry.seq ?? '—'}`],
     ...(entry.held ?? []).map((h) => [
@@ -104,7 +116,9 @@ function renderHeader() {
       ]),
   ];
   $('#facts').replaceChildren(
-    ...facts.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }))),
+    ...facts.map(([k, v]) =>
+      el('div', { 'data-fact': k }, el('dt', { text: k }), el('dd', { text: v })),
+    ),
   );
 }
 
@@ -140,7 +154,7 @@ function renderCharts() {
             'data-measure': s.key,
           },
           el('h3', { text: isBand ? `${s.title} — band measure` : s.title }),
-          el('p', { class: 'muted note', hidden: true }),
+          el('p', { class: 'muted note', 'data-testid': 'chart-note', hidden: true }),
           target,
         ),
       );
@@ -148,16 +162,33 @@ function renderCharts() {
     }
   }
   const xs = points.map((p) => p.t);
+  const quiet = points.map((p) => p.warmup === true);
   for (const s of list) {
     const c = charts.get(s.key);
     c.setBand(s.key === bandMeasure ? entry.band : null);
     const ys = points.map(s.get);
-    c.setData(xs, ys);
-    // An all-null series draws nothing; say why instead of showing an empty frame.
-    const note = c.plot.root.parentElement.previousElementSibling;
-    note.hidden = !(ys.length && ys.every((v) => v === null));
-    note.textContent = 'No finite values: +∞ or not computable in this window.';
+    c.setData(xs, ys, quiet);
+    collapse(c.plot.root.closest('[data-testid=measure-chart]'), s, ys, quiet);
   }
+}
+
+/**
+ * A series with no value in any point shown draws nothing: its panel collapses to one line
+ * saying so, and why (the device's note for it: λ_max ≥ 2 for χ², …), instead of an empty
+ * frame or a row of +∞ marks. It opens again with the first finite value.
+ */
+function collapse(panel, s, ys, quiet) {
+  const none = ys.length > 0 && ys.every((v) => v === null || v === undefined);
+  const note = panel.querySelector('.note');
+  panel.classList.toggle('collapsed', none);
+  panel.dataset.collapsed = none ? '1' : '';
+  note.hidden = !none;
+  if (!none) return;
+  const name = s.label ?? s.title;
+  const why = entry?.notes?.[s.key];
+  note.textContent = ys.every((_, i) => quiet[i])
+    ? `${name}: no value yet (${fmtWarmup(entry)})`
+    : `${name}: not finite for this device (${why ?? `no finite value in the last ${ys.length} points`})`;
 }
 
 function historyRow(a) {

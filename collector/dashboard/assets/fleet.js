@@ -51,6 +51,9 @@ function upsertDevice(entry) {
     cards.set(key, card);
     card.update(entry);
     grid.append(card.root);
+    // now, not at the next frame: a tab in the background gets no frames, and the card
+    // is already in the grid
+    renderEmpty();
     unmounted.push(card);
     loadHistory(card, entry);
     refreshDeviceOptions();
@@ -67,7 +70,7 @@ async function loadHistory(card, entry) {
     // Points that arrived live while the request was in flight are newer; keep them.
     const lastHist = pts.length ? pts[pts.length - 1].t : -Infinity;
     const liveTail = card.xs
-      .map((t, i) => ({ t, band_value: card.ys[i] }))
+      .map((t, i) => ({ t, band_value: card.ys[i], warmup: card.quiet[i] }))
       .filter((p) => p.t > lastHist);
     card.setHistory([...pts, ...liveTail].slice(-SPARK_POINTS));
   } catch (e) {
@@ -94,6 +97,10 @@ function sortCards() {
   for (const c of order) grid.append(c.root);
 }
 
+function renderEmpty() {
+  $('#empty').hidden = cards.size !== 0;
+}
+
 function applyFilter() {
   const text = filterText.value.trim();
   const status = filterStatus.value;
@@ -103,7 +110,7 @@ function applyFilter() {
     c.root.hidden = !ok;
     if (ok) shown++;
   }
-  $('#empty').hidden = cards.size !== 0;
+  renderEmpty();
   $('#shown-count').textContent =
     shown === cards.size ? `${cards.size} devices` : `${shown} of ${cards.size} devices`;
 }

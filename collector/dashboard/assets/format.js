@@ -14,6 +14,29 @@ export function statusInfo(status) {
   return STATUS[status] ?? STATUS.unknown;
 }
 
+/** A device in its warm-up: nothing is judged yet, so it is neither OK nor unknown. */
+export const WARMING = { label: 'Warming up', symbol: '◌' };
+
+/**
+ * True while the device's latest metrics are a warm-up's and no rule has an opinion (a
+ * silent or firing device says so instead).
+ */
+export function isWarming(entry) {
+  return entry?.phase === 'warmup' && (entry.status === 'unknown' || entry.status === 'ok');
+}
+
+/** "warming up (12 of 64 windows)", from the device's own counts; without them "warming up". */
+export function fmtWarmup(entry) {
+  const w = entry?.warmup;
+  return w ? `warming up (${w.windows} of ${w.of} windows)` : 'warming up';
+}
+
+/** The badge text: the status, or the warm-up while nothing is judged. */
+export function fmtBadge(entry) {
+  const st = isWarming(entry) ? WARMING : statusInfo(entry?.status);
+  return `${st.symbol} ${st.label}`;
+}
+
 /** Numbers of very different magnitudes (nats, ranks, χ²) in at most ~4 significant digits. */
 export function fmtNum(v) {
   if (v === null || v === undefined) return '—';
@@ -75,6 +98,30 @@ export function fmtAgo(ms, now = Date.now()) {
   const d = (now - ms) / 1000;
   if (d < 2) return 'just now';
   return `${fmtDuration(d)} ago`;
+}
+
+/** "21:35" or, when splits are closer than a minute, "21:35:10": one label per split. */
+export function fmtClock(seconds, stepS) {
+  return new Date(seconds * 1000).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(stepS < 60 ? { second: '2-digit' } : {}),
+    hour12: false,
+  });
+}
+
+/**
+ * Axis labels that do not repeat: `fmt(v, digits)` with more digits until every label
+ * differs (up to 6 significant digits); a label still equal to the previous one is left
+ * blank rather than printed twice.
+ */
+export function distinctLabels(values, fmt, digits = 3) {
+  for (let d = digits; d <= 6; d++) {
+    const labels = values.map((v) => fmt(v, d));
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  const labels = values.map((v) => fmt(v, 6));
+  return labels.map((l, i) => (i > 0 && l === labels[i - 1] ? '' : l));
 }
 
 export function fmtTime(ms) {
