@@ -8,6 +8,7 @@ import {
   type MetricsMessage,
   type StatusMessage,
 } from '../shared/schema/index.ts';
+import { TokenBucket } from '../shared/token-bucket.ts';
 import type { RejectCause } from './metrics.ts';
 
 export type Verdict =
@@ -22,27 +23,6 @@ export type Verdict =
     }
   | { ok: true; kind: 'status'; fleet: string; device: string; status: StatusMessage }
   | { ok: false; fleet: string | null; device: string | null; cause: RejectCause; message: string };
-
-/** Per-device token bucket: `rate` tokens per second, at most `burst` saved up. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(
-    private readonly rate: number,
-    private readonly burst: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.last = now;
-  }
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
 
 export interface GateOptions {
   maxPayloadBytes: number;
@@ -72,7 +52,7 @@ export class IngestGate {
     let bucket = this.buckets.get(key);
     if (!bucket)
       this.buckets.set(key, (bucket = new TokenBucket(this.o.ratePerS, this.o.burst, now)));
-    if (!bucket.take(now))
+    if (bucket.take(now) > 0)
       return rejection(
         fleet,
         device,

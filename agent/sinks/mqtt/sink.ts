@@ -11,7 +11,8 @@ import { decodeCommand, type CommandMessage } from '../../../shared/schema/index
 import type { MetricsMessage } from '../../../shared/schema/metrics.ts';
 import type { StatusMessage } from '../../../shared/schema/status.ts';
 import type { Sink, SinkStats } from '../types.ts';
-import { Backoff, TokenBucket } from './backoff.ts';
+import { Backoff } from '../../../shared/backoff.ts';
+import { TokenBucket } from '../../../shared/token-bucket.ts';
 import type { Outbox } from './outbox.ts';
 
 export interface MqttSinkOptions {
@@ -44,11 +45,12 @@ export const clientIdFor = (fleet: string, device: string): string =>
 
 export function createMqttSink(opts: MqttSinkOptions): Sink {
   const { outbox, log } = opts;
+  const clock = opts.clock ?? Date.now;
   const connectFn = opts.connect ?? mqttConnect;
   const statusTopic = deviceTopic(opts.fleet, opts.device, 'status');
   const commandTopic = deviceTopic(opts.fleet, opts.device, 'command');
   const backoff = new Backoff(opts.backoff);
-  const bucket = new TokenBucket(opts.rate, opts.burst, opts.clock);
+  const bucket = new TokenBucket(opts.rate, opts.burst, clock());
   let client: MqttClient | null = null;
   let connected = false;
   let stopping = false;
@@ -75,7 +77,7 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
     while (inflight.size < opts.maxInflight) {
       const [rec] = outbox.next(cursor, 1);
       if (!rec) break;
-      const wait = bucket.take();
+      const wait = bucket.take(clock());
       if (wait > 0) {
         drainTimer = setTimeout(() => {
           drainTimer = null;
@@ -136,7 +138,7 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
       inflight.clear();
       cursor = 0;
       log.info({ url: opts.url }, 'mqtt connected');
-      const status = { ...online!, sent_at: opts.clock?.() ?? Date.now() };
+      const status = { ...online!, sent_at: clock() };
       c.publish(statusTopic, JSON.stringify(status), { qos: 1, retain: true });
       if (opts.onCommand) c.subscribe(commandTopic, { qos: 1 });
       drain();
@@ -168,7 +170,6 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
 
   // Outbox trouble, logged when it starts and ends and at most once per period in between,
   // so a disk that stays full for a week does not fill the journal as well.
-  const clock = opts.clock ?? Date.now;
   const logPeriodMs = opts.logPeriodMs ?? 60_000;
   let degradedSince: number | null = null;
   let lastDegradedLog = 0;

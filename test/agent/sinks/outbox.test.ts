@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxLimits } from '../../../agent/sinks/mqtt/outbox.ts';
 import { SqliteOutboxStore } from '../../../agent/sinks/mqtt/sqlite-store.ts';
-import { Backoff, TokenBucket } from '../../../agent/sinks/mqtt/backoff.ts';
+import { Backoff } from '../../../shared/backoff.ts';
 import { UserError } from '../../../shared/errors.ts';
 
 let dir: string;
@@ -98,15 +98,6 @@ describe('reconnect backoff and send rate', () => {
     expect(b.next()).toBe(1000);
     b.reset();
     expect(b.next()).toBe(100);
-  });
-
-  it('token bucket: a burst, then `rate` per second', () => {
-    let now = 0;
-    const bucket = new TokenBucket(10, 2, () => now);
-    expect([bucket.take(), bucket.take()]).toEqual([0, 0]);
-    expect(bucket.take()).toBe(100);
-    now = 100;
-    expect(bucket.take()).toBe(0);
   });
 });
 
