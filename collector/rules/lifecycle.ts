@@ -133,6 +133,7 @@ export function stepRule(
       if (!r.clear) {
         // between the firing and the inner clear threshold: neither fires nor clears
         s.clear_since = null;
+        s.reason = stillFiring(rule, s, r);
         break;
       }
       s.clear_since ??= r.t;
@@ -146,6 +147,8 @@ export function stepRule(
         Object.assign(s, resetEpisode());
         if (held !== null) s.held = held;
         else delete s.held;
+      } else {
+        s.reason = stillFiring(rule, s, r);
       }
       break;
     }
@@ -154,6 +157,41 @@ export function stepRule(
 }
 
 const round4 = (v: number): number => Number(v.toPrecision(4));
+
+const seconds = (ms: number): string => `${round4(Math.max(0, ms) / 1000)} s`;
+
+/** Clear readings at the end of the window: the progress of an "n in a row" count. */
+function trailingOnes(window: readonly number[]): number {
+  let k = 0;
+  while (k < window.length && window[window.length - 1 - k] === 1) k++;
+  return k;
+}
+
+/**
+ * The reason of a firing rule whose reading did not breach: the reading's own text (it is
+ * within the firing edge) and what the rule still waits for before it resolves — clear
+ * readings, a clear duration, the keep-firing time — so a firing alert never reads as healthy.
+ */
+function stillFiring(rule: Lifecycle, s: RuleState, r: Reading): string {
+  const waits: string[] = [];
+  const cr = rule.clear_readings;
+  if (cr) {
+    const w = s.clear_window ?? [];
+    waits.push(
+      cr.n === cr.m
+        ? `${trailingOnes(w)} of ${cr.n} clear readings`
+        : `${w.reduce((a, b) => a + b, 0)} of the last ${cr.m} readings clear, ${cr.n} needed`,
+    );
+  }
+  if (rule.clear_for_ms > 0) {
+    const clearMs = s.clear_since === null ? 0 : r.t - s.clear_since;
+    waits.push(`clear for ${seconds(clearMs)} of ${seconds(rule.clear_for_ms)}`);
+  }
+  const keepMs = rule.keep_firing_for_ms - (r.t - (s.last_breach ?? r.t));
+  if (keepMs > 0) waits.push(`keeps firing ${seconds(keepMs)} more after its last breach`);
+  if (waits.length === 0) waits.push('waiting for a clear reading');
+  return `${r.reason}; clearing: ${waits.join(', ')}`;
+}
 
 /** clear_relative: a breaching value joins the episode's level (rounded: it is stored). */
 function recordLevel(rule: Lifecycle, s: RuleState, r: Reading): void {

@@ -108,7 +108,7 @@ export function thresholdReading(
   const breach = above ? v > fire : v < fire;
   const clear = !breach && (above ? v <= clearAt : v >= clearAt);
   const label = rule.field === 'band_value' && band ? band.measure : rule.field;
-  return new ThresholdReading(m.window_end, breach, clear, v, m.boot, m.seq, rule, label, fire);
+  return new ThresholdReading(m.window_end, breach, clear, v, m.boot, m.seq, rule, label, th);
 }
 
 /**
@@ -127,7 +127,8 @@ class ThresholdReading implements Reading {
     readonly seq: number,
     private readonly rule: ThresholdRule,
     private readonly label: string,
-    private readonly fire: number,
+    /** [fire, clear] thresholds */
+    private readonly th: readonly [number, number],
   ) {}
 
   private text: string | undefined;
@@ -138,7 +139,8 @@ class ThresholdReading implements Reading {
   }
 
   private format(): string {
-    const { rule, fire, value: v } = this;
+    const { rule, value: v } = this;
+    const [fire, clearAt] = this.th;
     const above = rule.op === 'above';
     const edge =
       rule.threshold === 'band'
@@ -146,9 +148,13 @@ class ThresholdReading implements Reading {
         : rule.threshold === 'device'
           ? `device limit ${fmt(fire)}`
           : fmt(fire);
-    return this.breach
-      ? `${this.label} = ${fmt(v)} ${above ? 'above' : 'below'} ${edge}${v === Infinity ? ' (collapse)' : ''}`
-      : `${this.label} = ${fmt(v)} within ${edge}`;
+    const side = above ? 'above' : 'below';
+    if (this.breach) {
+      return `${this.label} = ${fmt(v)} ${side} ${edge}${v === Infinity ? ' (collapse)' : ''}`;
+    }
+    // inside the edge but not back past the hysteresis line: a firing rule does not clear here
+    const hysteresis = this.clear ? '' : `, ${side} its clear line ${fmt(clearAt)}`;
+    return `${this.label} = ${fmt(v)} within ${edge}${hysteresis}`;
   }
 }
 

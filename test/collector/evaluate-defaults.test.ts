@@ -221,6 +221,28 @@ describe('evaluate: built-in defaults, device limits, warm-up', () => {
     expect(r.held).toBe(10);
   });
 
+  it('says why a firing alert still fires while it clears (issue 19)', () => {
+    const limits = { recon_mean: 0.3081 };
+    const steps: Step[] = [0.4, 0.4, 0.4, 0.1889, 0.27, 0.1889, 0.1889, 0.1889].map((recon, i) => ({
+      m: i * 10 * S,
+      recon,
+      limits,
+    }));
+    // the rule's phase and reason after each reading from the third (the one that fires)
+    const reasons = steps.slice(2).map((_, i) => {
+      const r = run(rulesFrom(defaults), steps.slice(0, i + 3)).state.rules['recon-error']!;
+      return `${r.phase}: ${r.reason}`;
+    });
+    expect(reasons).toEqual([
+      'firing: recon_mean = 0.4 above device limit 0.3081',
+      'firing: recon_mean = 0.1889 within device limit 0.3081; clearing: 1 of 3 clear readings',
+      'firing: recon_mean = 0.27 within device limit 0.3081, above its clear line 0.2465; clearing: 0 of 3 clear readings',
+      'firing: recon_mean = 0.1889 within device limit 0.3081; clearing: 1 of 3 clear readings',
+      'firing: recon_mean = 0.1889 within device limit 0.3081; clearing: 2 of 3 clear readings',
+      'inactive: recon_mean = 0.1889 within device limit 0.3081',
+    ]);
+  });
+
   it('names the device limit in the reason', () => {
     const { state } = run(rulesFrom(only('drift', { for: 0 })), [
       { m: 0, drift: 0.6, limits: LIMITS },
