@@ -118,42 +118,53 @@ export function stepRule(
       }
       break;
     }
-    case 'firing': {
-      const settled = settledReading(rule, s, r);
-      if (settled) r = settled;
-      else recordLevel(rule, s, r);
-      trackReading(s, r);
-      const cr = rule.clear_readings;
-      if (cr) s.clear_window = pushBit(prev.clear_window ?? [], r.clear, cr.m);
-      if (r.breach) {
-        s.last_breach = r.t;
-        s.clear_since = null;
-        break;
-      }
-      if (!r.clear) {
-        // between the firing and the inner clear threshold: neither fires nor clears
-        s.clear_since = null;
-        s.reason = stillFiring(rule, s, r);
-        break;
-      }
-      s.clear_since ??= r.t;
-      const clearedLongEnough =
-        r.t - s.clear_since >= rule.clear_for_ms &&
-        (!cr || (s.clear_window ?? []).reduce((a, b) => a + b, 0) >= cr.n);
-      const keptLongEnough = r.t - (s.last_breach ?? r.t) >= rule.keep_firing_for_ms;
-      if (clearedLongEnough && keptLongEnough) {
-        emitTransition(out, name, s, r, 'firing', 'resolved');
-        const held = settled ? median(s.levels!) : null;
-        Object.assign(s, resetEpisode());
-        if (held !== null) s.held = held;
-        else delete s.held;
-      } else {
-        s.reason = stillFiring(rule, s, r);
-      }
+    case 'firing':
+      stepFiring(name, rule, prev, s, r, out);
       break;
-    }
   }
   return { state: s, transitions: out };
+}
+
+/** A reading of a firing rule: it breaches again, waits (the reason says for what) or resolves. */
+function stepFiring(
+  name: string,
+  rule: Lifecycle,
+  prev: RuleState,
+  s: RuleState,
+  r: Reading,
+  out: RawTransition[],
+): void {
+  const settled = settledReading(rule, s, r);
+  if (settled) r = settled;
+  else recordLevel(rule, s, r);
+  trackReading(s, r);
+  const cr = rule.clear_readings;
+  if (cr) s.clear_window = pushBit(prev.clear_window ?? [], r.clear, cr.m);
+  if (r.breach) {
+    s.last_breach = r.t;
+    s.clear_since = null;
+    return;
+  }
+  if (!r.clear) {
+    // between the firing and the inner clear threshold: neither fires nor clears
+    s.clear_since = null;
+    s.reason = stillFiring(rule, s, r);
+    return;
+  }
+  s.clear_since ??= r.t;
+  const clearedLongEnough =
+    r.t - s.clear_since >= rule.clear_for_ms &&
+    (!cr || (s.clear_window ?? []).reduce((a, b) => a + b, 0) >= cr.n);
+  const keptLongEnough = r.t - (s.last_breach ?? r.t) >= rule.keep_firing_for_ms;
+  if (!(clearedLongEnough && keptLongEnough)) {
+    s.reason = stillFiring(rule, s, r);
+    return;
+  }
+  emitTransition(out, name, s, r, 'firing', 'resolved');
+  const held = settled ? median(s.levels!) : null;
+  Object.assign(s, resetEpisode());
+  if (held !== null) s.held = held;
+  else delete s.held;
 }
 
 const round4 = (v: number): number => Number(v.toPrecision(4));
