@@ -3,6 +3,7 @@
 import { UserError } from '../shared/errors.ts';
 import { COMMAND_SCHEMA, COMMAND_VERSION, type CommandMessage } from '../shared/schema/command.ts';
 import { topicIdSchema } from '../shared/schema/common.ts';
+import { brokerUrlSchema } from '../shared/schema/mqtt-connection.ts';
 import { deviceTopic } from '../shared/schema/topics.ts';
 
 export interface RebaselineOptions {
@@ -13,8 +14,6 @@ export interface RebaselineOptions {
   username?: string;
   password?: string;
 }
-
-const URL_PATTERN = /^(mqtts?|wss?|tcp|ssl):\/\//;
 
 /** The command message, checked; throws a UserError naming a bad device or fleet. */
 export function rebaselineCommand(
@@ -33,12 +32,8 @@ export function rebaselineCommand(
       );
     }
   }
-  if (!URL_PATTERN.test(o.broker)) {
-    throw new UserError(
-      `--broker: expected an mqtt://, mqtts://, ws:// or wss:// URL, got "${o.broker}"`,
-      'usage',
-    );
-  }
+  const url = brokerUrlSchema.safeParse(o.broker);
+  if (!url.success) throw new UserError(`--broker: ${url.error.issues[0]!.message}`, 'usage');
   return {
     schema: COMMAND_SCHEMA,
     version: COMMAND_VERSION,

@@ -1,14 +1,12 @@
 // Silences as the HTTP API and the CLI create them: validation, ids, storage.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { epochMsSchema, formatPath } from '../shared/schema/index.ts';
+import { epochMsSchema, formatPath, topicIdSchema } from '../shared/schema/index.ts';
 import { UserError } from '../shared/errors.ts';
 import type { Silence } from './rules/types.ts';
 import type { Store } from './store.ts';
 
-const matcher = z
-  .union([z.literal('*'), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)])
-  .optional();
+const matcher = z.union([z.literal('*'), topicIdSchema]).optional();
 
 /**
  * Either an end time (ends_at, epoch ms) or a length (duration_ms): with duration_ms the

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../../shared/errors.ts';
+import { topicIdSchema } from '../../shared/schema/common.ts';
 import { agentConfigSchema, DEFAULT_OUTBOX_DIR, type AgentConfig } from './schema.ts';
 import { ConfigError, configIssues, type ConfigIssue } from './errors.ts';
 
@@ -87,7 +88,7 @@ export function loadAgentConfig(
   const issues = fileChecks(config, env);
   const device =
     overrides.device ?? config.device ?? env.REDBAND_DEVICE ?? deviceFromHostname(envIn.hostname);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(device)) {
+  if (!topicIdSchema.safeParse(device).success) {
     issues.push({
       path: 'device',
       message: `"${device}" is not a valid device id (letters, digits, ".", "_", "-")`,

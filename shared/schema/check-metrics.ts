@@ -9,6 +9,7 @@
 // output then differs from the input (it cannot carry such a key), so the fast path returns
 // only values zod would return unchanged.
 import { SCALAR_MEASURES } from '../measures/types.ts';
+import { TOPIC_ID_MAX_LENGTH, TOPIC_ID_PATTERN } from './common.ts';
 import { ATTRIBUTION_MAX_CHANNELS } from './metrics.ts';
 
 type Obj = Record<string, unknown>;
@@ -45,8 +46,8 @@ const boundedString = (v: unknown, min: number, max: number): boolean =>
   typeof v === 'string' &&
   (v.length >= min && v.length <= max ? true : codePoints(v) >= min && codePoints(v) <= max);
 
-const TOPIC_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const topicId = (v: unknown): boolean => boundedString(v, 1, 64) && TOPIC_ID.test(v as string);
+const topicId = (v: unknown): boolean =>
+  boundedString(v, 1, TOPIC_ID_MAX_LENGTH) && TOPIC_ID_PATTERN.test(v as string);
 
 const keys = (...k: string[]): ReadonlySet<string> => new Set(k);
 const TOP = keys(

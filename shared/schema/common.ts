@@ -2,11 +2,15 @@ import { z } from 'zod';
 import { SCALAR_MEASURES } from '../measures/types.ts';
 
 /** fleet and device ids: safe as single MQTT topic levels (no wildcards, no slashes) */
+export const TOPIC_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** the longest fleet or device id, in characters */
+export const TOPIC_ID_MAX_LENGTH = 64;
+
 export const topicIdSchema = z
   .string()
   .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only');
+  .max(TOPIC_ID_MAX_LENGTH)
+  .regex(TOPIC_ID_PATTERN, 'letters, digits, ".", "_" and "-" only');
 
 /** Unix epoch milliseconds */
 export const epochMsSchema = z.number().int().nonnegative();

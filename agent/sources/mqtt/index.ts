@@ -10,16 +10,14 @@ import {
   parseSourceConfig,
   silentLog,
 } from '../common/config.ts';
+import { brokerUrlSchema } from '../../../shared/schema/mqtt-connection.ts';
 import { DEFAULT_MAX_SAMPLE_BYTES, decodeJsonSample } from '../common/json-sample.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type MqttConnect, type SourceDeps } from '../deps.ts';
 import type { Sample, Source } from '../types.ts';
 
 export const configSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
-    .default('mqtt://localhost:1883'),
+  url: brokerUrlSchema.default('mqtt://localhost:1883'),
   /** wildcards are allowed; every matching message is a sample */
   topic: z.string().min(1),
   qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
