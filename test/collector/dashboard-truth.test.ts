@@ -60,8 +60,10 @@ describe('dashboard: a warm-up, from real agents through the real collector', ()
     const { page, errors } = await open(`${col.httpUrl}/`);
     for (const device of ['fresh', 'modeled']) {
       const card = cardSelector(device);
-      await page.waitForSelector(`${card}[data-phase=warmup]`, { timeout: 10_000 });
-      expect(await page.textContent(`${card} [data-testid=device-status]`)).toBe('◌ Warming up');
+      await page.waitForSelector(card, { timeout: 10_000 });
+      await expect
+        .poll(() => page.textContent(`${card} [data-testid=device-status]`))
+        .toBe('◌ Warming up');
       expect(await page.textContent(`${card} .position`)).toBe(`warming up (30 of ${W} windows)`);
       expect(await page.textContent(`${card} [data-testid=forecast]`)).toBe(
         'none while warming up',
