@@ -195,7 +195,8 @@ function stage(
   step('bundling agent/main.ts with esbuild');
   const bundle = join(home, 'redband-agent.mjs');
   run(process.execPath, [join(ROOT, 'scripts', 'build-agent.mjs'), '--outfile', bundle], 'esbuild');
-  rmSync(`${bundle}.map`); // a device has no use for it; the repository keeps the sources
+  // a device has no use for the source map; the copy beside the package keeps it
+  renameSync(`${bundle}.map`, join(tmp, 'redband-agent.mjs.map'));
 
   const skip = ONNX_NODE_ARCHES.includes(opts.arch) ? [] : ['onnxruntime-node'];
   const files = collectModules(ROOT, opts.arch, skip).map((f) =>
@@ -248,6 +249,22 @@ function pack(
   return { file: relative(process.cwd(), file) || file, bytes: statSync(file).size };
 }
 
+/**
+ * The bundle beside the package as well (out/redband-agent.mjs, with its map), as
+ * `node scripts/build-agent.mjs` leaves it: from dist/ it runs against the repository's
+ * node_modules. Renamed into place, so a process running the previous one never reads half a file.
+ */
+function keepBundle(staged: Staged, tmp: string, outDir: string): void {
+  const home = join(staged.dir, INSTALL_HOME.slice(1));
+  for (const [from, name] of [
+    [home, 'redband-agent.mjs'],
+    [home, 'redband-agent.mjs.LEGAL.txt'],
+    [tmp, 'redband-agent.mjs.map'],
+  ] as const) {
+    renameSync(join(from, name), join(outDir, name));
+  }
+}
+
 export function buildPackage(opts: BuildOptions): BuildResult {
   const info = packageInfo();
   opts.progress(`checking ${opts.config} and the linux-${opts.arch} binaries`);
@@ -261,7 +278,12 @@ export function buildPackage(opts: BuildOptions): BuildResult {
   const tmp = mkdtempSync(join(outDir, '.staging-'));
   try {
     const staged = stage(opts, info, config, sqlite, tmp);
-    return pack(staged, tmp, outDir, opts.progress);
+    const result = pack(staged, tmp, outDir, opts.progress);
+    keepBundle(staged, tmp, outDir);
+    opts.progress(
+      `[${staged.name}] the bundle stays beside it: ${relative(process.cwd(), join(outDir, 'redband-agent.mjs'))}`,
+    );
+    return result;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

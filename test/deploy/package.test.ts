@@ -4,7 +4,15 @@
 // and start the installed agent from its state directory. Its status and metrics arrive;
 // the package holds no other platform's or architecture's binaries.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +60,7 @@ describe(`the device package (linux-${ARCH})`, () => {
     expect(lines.some((l) => /packing/.test(l))).toBe(true);
     expect(lines.at(-1)).toMatch(new RegExp(`${NAME}\\.tar\\.gz: [\\d.]+ MiB$`));
 
+    expect(existsSync(join(out, 'redband-agent.mjs'))).toBe(true); // the bundle, beside it
     const entries = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).stdout.split('\n');
     for (const f of [
       'install.sh',
