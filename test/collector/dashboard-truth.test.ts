@@ -69,6 +69,7 @@ describe('dashboard: a warm-up, from real agents through the real collector', ()
         'none while warming up',
       );
     }
+    await expect.poll(() => page.textContent('[data-testid=summary]')).toBe('◌ 2 warming up');
     // no value to draw: the sparkline's place says how far the warm-up is
     const note = page.locator(`${cardSelector('modeled')} [data-testid=spark-note]`);
     await note.waitFor({ state: 'visible' });

@@ -4,6 +4,7 @@ import { api, limiter, subscribe, withToken } from './api.js';
 import { DeviceCard, SPARK_POINTS, deviceKey } from './cards.js';
 import {
   STATUS,
+  WARMING,
   channelsTitle,
   el,
   fmtAgo,
@@ -118,16 +119,18 @@ function applyFilter() {
 function renderSummary() {
   const counts = {};
   for (const c of cards.values()) {
-    const s = c.root.dataset.status ?? 'unknown';
+    // a warm-up is counted as one, not as "unknown" or "ok": nothing is judged yet
+    const s = c.root.dataset.phase === 'warmup' ? 'warmup' : (c.root.dataset.status ?? 'unknown');
     counts[s] = (counts[s] ?? 0) + 1;
   }
-  const parts = Object.keys(STATUS)
+  const info = (s) => (s === 'warmup' ? WARMING : statusInfo(s));
+  const parts = [...Object.keys(STATUS), 'warmup']
     .filter((s) => counts[s])
     .map((s) =>
       el(
         'span',
-        { class: `chip status-${s}`, 'data-testid': `summary-${s}` },
-        `${statusInfo(s).symbol} ${counts[s]} ${statusInfo(s).label.toLowerCase()}`,
+        { class: `chip status-${s === 'warmup' ? 'unknown' : s}`, 'data-testid': `summary-${s}` },
+        `${info(s).symbol} ${counts[s]} ${info(s).label.toLowerCase()}`,
       ),
     );
   $('#summary').replaceChildren(...parts);
