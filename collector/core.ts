@@ -19,7 +19,7 @@ import type { Store } from './store.ts';
 import { BatchWriter, rulesChanged, type DeviceEntry } from './writer.ts';
 import { toAlert } from './alert.ts';
 import { AlertOutbox, type AlertPublisher, type OutboxEntry } from './alert-outbox.ts';
-import { LastMetrics, latestFacts, type LatestFacts } from './last-metrics.ts';
+import { LastMetrics, latestFacts, type DashboardDevice } from './last-metrics.ts';
 import { deviceView, type FleetDevice } from './summary.ts';
 
 export interface Clock {
@@ -31,9 +31,6 @@ export interface IncomingMessage {
   topic: string;
   payload: Uint8Array;
 }
-
-/** The dashboard's device: the rule state's view and what its latest metrics say. */
-export type DashboardDevice = FleetDevice & LatestFacts;
 
 export interface CoreEvents {
   /** a device's view; coalesced: at most one per device per EVENT_COALESCE_MS */

@@ -1,5 +1,6 @@
 import type { MetricsMessage } from '../shared/schema/index.ts';
 import { SCALAR_MEASURES } from '../shared/measures/types.ts';
+import type { FleetDevice } from './summary.ts';
 
 /**
  * A device's latest metrics, held as the payload text it arrived as (valid JSON of the
@@ -27,6 +28,9 @@ export interface LatestFacts {
    */
   notes: Record<string, string>;
 }
+
+/** The dashboard's device (/api/fleet, device events): the rule state's view and these facts. */
+export type DashboardDevice = FleetDevice & LatestFacts;
 
 export function latestFacts(last: LastMetrics | null): LatestFacts {
   if (!last) return { phase: null, warmup: null, notes: {} };
