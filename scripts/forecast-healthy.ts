@@ -6,7 +6,10 @@
 // a band: the share whose forecast is an exit, by the rule before issue 19 (Theil–Sen slope,
 // any outward trend, shown up to two days ahead) and by the collector's rule now
 // (collector/rules/forecast.ts), side by side from the same messages.
-// Run: npx tsx scripts/forecast-healthy.ts [--seeds 5] [--duration-s 1800] [--json]
+// The same runs with a creep added to the band value show the other side: how often each
+// rule forecasts an exit that does come, in the minutes before it.
+// Run: npx tsx scripts/forecast-healthy.ts [--seeds 5] [--duration-s 1800] [--creep-min 5,15]
+//        [--points N (the collector's forecast.points; default its default)] [--json]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -116,9 +119,18 @@ export interface Tally {
   new_status: Partial<Record<ForecastStatus, number>>;
 }
 
-/** The collector's evaluator over one device's metrics, the forecast read after each. */
-export function tallyForecasts(messages: readonly MetricsMessage[]): Tally {
-  const config = parseConfig({});
+/**
+ * The collector's evaluator over one device's metrics, the forecast read after each; the
+ * updates tallied are those `counted` accepts (all by default; every message is evaluated).
+ * The collector's config is its defaults but for forecast.points when given.
+ */
+export function tallyForecasts(
+  messages: readonly MetricsMessage[],
+  counted: (m: MetricsMessage) => boolean = () => true,
+  /** config forecast.points; absent: the collector's default */
+  points?: number,
+): Tally {
+  const config = parseConfig(points === undefined ? {} : { forecast: { points } });
   const tally: Tally = { evaluations: 0, old_exit: 0, new_exit: 0, new_status: {} };
   let state: DeviceState = initialDeviceState('lab', messages[0]?.device ?? 'd');
   for (const m of messages) {
@@ -126,7 +138,8 @@ export function tallyForecasts(messages: readonly MetricsMessage[]): Tally {
     state = evaluate(state, { ...obs, forecast: config.forecast }, m.window_end).state;
     const { band, band_value: v } = state;
     // an out-of-band value reads "outside band" by either rule: not a forecast
-    if (m.phase !== 'live' || band === null || v === null || v > band.high || v < band.low) {
+    const inBand = band !== null && v !== null && v <= band.high && v >= band.low;
+    if (m.phase !== 'live' || band === null || !inBand || !counted(m)) {
       continue;
     }
     tally.evaluations++;
@@ -137,6 +150,28 @@ export function tallyForecasts(messages: readonly MetricsMessage[]): Tally {
     tally.new_status[f.status] = (tally.new_status[f.status] ?? 0) + 1;
   }
   return tally;
+}
+
+/**
+ * The messages with a creep added to their band value from `startMs` (data time), rising by
+ * the band's half-width (center → high) every `rampS` seconds, and the data time the first
+ * creeping value is above the band (null: not within the run). A drift of the healthy
+ * device's structure towards over-coupling, for the forecast to see coming.
+ */
+export function withCreep(
+  messages: readonly MetricsMessage[],
+  startMs: number,
+  rampS: number,
+): { messages: MetricsMessage[]; exit_ms: number | null } {
+  let exit: number | null = null;
+  const out = messages.map((m) => {
+    if (m.band === null || m.band_value === null || m.window_end <= startMs) return m;
+    const rise = ((m.band.high - m.band.center) * (m.window_end - startMs)) / (rampS * 1000);
+    const v = m.band_value + rise;
+    if (exit === null && v > m.band.high) exit = m.window_end;
+    return { ...m, band_value: v };
+  });
+  return { messages: out, exit_ms: exit };
 }
 
 export function addTallies(tallies: readonly Tally[]): Tally {
@@ -162,41 +197,113 @@ function row(name: string, t: Tally): string {
   return `| ${name} | ${t.evaluations} | ${pct(t.old_exit, t.evaluations)} | ${pct(t.new_exit, t.evaluations)} | ${reasons} |`;
 }
 
+/** lead-time windows before a creep's exit, seconds: [from, to) before it */
+const LEADS: readonly [number, number][] = [
+  [0, 60],
+  [60, 300],
+];
+/** a creep starts this long after the run's first message (past warm-up) */
+const CREEP_START_S = 600;
+
+interface CreepRow {
+  ramp_min: number;
+  /** per lead window: the tallies over every seed whose creep left the band */
+  leads: { from_s: number; to_s: number; tally: Tally }[];
+}
+
+function creepRows(
+  runs: readonly MetricsMessage[][],
+  rampsMin: readonly number[],
+  points: number | undefined,
+): CreepRow[] {
+  return rampsMin.map((rampMin) => ({
+    ramp_min: rampMin,
+    leads: LEADS.map(([from, to]) => {
+      const tallies = runs.flatMap((messages) => {
+        const start = (messages[0]?.window_end ?? 0) + CREEP_START_S * 1000;
+        const c = withCreep(messages, start, rampMin * 60);
+        if (c.exit_ms === null) return [];
+        const exit = c.exit_ms;
+        const lead = (m: MetricsMessage) =>
+          m.window_end > exit - to * 1000 && m.window_end <= exit - from * 1000;
+        return [tallyForecasts(c.messages, lead, points)];
+      });
+      return { from_s: from, to_s: to, tally: addTallies(tallies) };
+    }),
+  }));
+}
+
+function render(
+  durationS: number,
+  points: number,
+  bySeed: readonly { seed: number; tally: Tally }[],
+  all: Tally,
+  creep: readonly CreepRow[],
+): string {
+  const lines = [
+    `healthy sim-vibration, ${durationS} s of data per seed, forecast.points ${points}; share of in-band updates showing an exit forecast`,
+    '| seed | updates | old rule | current rule | current rule: why |',
+    '| ---- | ------- | -------- | ------------ | ----------------- |',
+    ...bySeed.map((s) => row(String(s.seed), s.tally)),
+    row('all', all),
+    '',
+    `the same runs with a creep of the band value from center to high in R min, from ${CREEP_START_S} s on; updates before it leaves the band`,
+    '| R (min) | before exit | updates | old rule | current rule | current rule: why |',
+    '| ------- | ----------- | ------- | -------- | ------------ | ----------------- |',
+    ...creep.flatMap((c) =>
+      c.leads.map((l) => row(`${c.ramp_min} | ${l.from_s}–${l.to_s} s`, l.tally)),
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function positive(name: string, text: string, integer: boolean): number {
+  const v = Number(text);
+  if (!(v > 0) || (integer && !Number.isInteger(v))) {
+    throw new RangeError(
+      `--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${text}`,
+    );
+  }
+  return v;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       seeds: { type: 'string', default: '5' },
       'duration-s': { type: 'string', default: '1800' },
+      'creep-min': { type: 'string', default: '5,15' },
+      points: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
-  const seeds = Number(values.seeds);
-  const durationS = Number(values['duration-s']);
-  if (!Number.isInteger(seeds) || seeds < 1) {
-    process.stderr.write(`--seeds must be a positive integer, got ${values.seeds}\n`);
+  let seeds: number;
+  let durationS: number;
+  let ramps: number[];
+  let points: number | undefined;
+  try {
+    if (values.points !== undefined) points = positive('points', values.points, true);
+    seeds = positive('seeds', values.seeds, true);
+    durationS = positive('duration-s', values['duration-s'], false);
+    ramps = values['creep-min'].split(',').map((r) => positive('creep-min', r, false));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  if (!(durationS > 0)) {
-    process.stderr.write(`--duration-s must be a positive number, got ${values['duration-s']}\n`);
-    return 2;
-  }
-  const bySeed: { seed: number; tally: Tally }[] = [];
-  for (let seed = 1; seed <= seeds; seed++) {
-    bySeed.push({ seed, tally: tallyForecasts(await healthyMetrics(seed, durationS)) });
-  }
+  const runs: MetricsMessage[][] = [];
+  for (let seed = 1; seed <= seeds; seed++) runs.push(await healthyMetrics(seed, durationS));
+  const bySeed = runs.map((messages, i) => ({
+    seed: i + 1,
+    tally: tallyForecasts(messages, () => true, points),
+  }));
   const all = addTallies(bySeed.map((s) => s.tally));
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ duration_s: durationS, seeds: bySeed, all })}\n`);
-    return 0;
-  }
-  const lines = [
-    `healthy sim-vibration, ${durationS} s of data per seed; share of in-band updates showing an exit forecast`,
-    '| seed | updates | old rule | current rule | current rule: why |',
-    '| ---- | ------- | -------- | ------------ | ----------------- |',
-    ...bySeed.map((s) => row(String(s.seed), s.tally)),
-    row('all', all),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const creep = creepRows(runs, ramps, points);
+  const used = points ?? parseConfig({}).forecast.points;
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ duration_s: durationS, points: used, seeds: bySeed, all, creep })}\n`
+      : render(durationS, used, bySeed, all, creep),
+  );
   return 0;
 }
 

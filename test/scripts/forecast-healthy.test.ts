@@ -6,6 +6,7 @@ import {
   healthyMetrics,
   oldEtaS,
   tallyForecasts,
+  withCreep,
 } from '../../scripts/forecast-healthy.ts';
 import { BAND, metrics } from '../collector/fixtures.ts';
 
@@ -36,6 +37,19 @@ describe('forecast-healthy', () => {
     const points = WANDER.map((v, i) => ({ t: i * P, v }));
     expect(oldEtaS(points, BAND, 5)).toBeGreaterThan(0);
     expect(oldEtaS(points.slice(0, 4), BAND, 5)).toBeNull();
+  });
+
+  it('adds a creep from center to high over the ramp, and finds its exit', () => {
+    // flat at the center, a point every 10 s; the creep rises 1 (center → high) in 60 s from 20 s
+    const flat = Array.from({ length: 12 }, (_, i) => metrics({ t: i * 10_000, seq: i, value: 2 }));
+    const c = withCreep(flat, 20_000, 60);
+    expect(c.messages.map((m) => Number(m.band_value!.toFixed(6)))).toEqual(
+      [2, 2, 2, 2 + 1 / 6, 2 + 2 / 6, 2.5, 2 + 4 / 6, 2 + 5 / 6, 3, 3 + 1 / 6, 3 + 2 / 6, 3.5].map(
+        (v) => Number(v.toFixed(6)),
+      ),
+    );
+    expect(c.exit_ms).toBe(90_000);
+    expect(withCreep(flat, 20_000, 600).exit_ms).toBeNull();
   });
 
   it('does not count warm-up or out-of-band updates', () => {
