@@ -87,7 +87,7 @@ describe('dashboard: a warm-up, from real agents through the real collector', ()
     const band = '[data-testid=measure-chart][data-measure=tc]';
     await expect
       .poll(() => page.textContent(`${band} [data-testid=chart-note]`))
-      .toBe(`Total correlation (nats): no value yet (warming up (30 of ${W} windows))`);
+      .toBe(`Total correlation (nats): no value yet, warming up (30 of ${W} windows)`);
     const drawn = await canvasDrawn(page, '[data-testid=measure-chart]');
     expect(drawn.map((d) => d.red)).toEqual(drawn.map(() => 0));
     expect(errors).toEqual([]);

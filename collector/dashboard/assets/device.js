@@ -187,7 +187,7 @@ function collapse(panel, s, ys, quiet) {
   const name = s.label ?? s.title;
   const why = entry?.notes?.[s.key];
   note.textContent = ys.every((_, i) => quiet[i])
-    ? `${name}: no value yet (${fmtWarmup(entry)})`
+    ? `${name}: no value yet, ${fmtWarmup(entry)}`
     : `${name}: not finite for this device (${why ?? `no finite value in the last ${ys.length} points`})`;
 }
 
