@@ -26,6 +26,12 @@ import {
   type ManagedProcess,
 } from './processes.ts';
 
+/**
+ * Should the demo die without stopping anything (SIGKILL), every child stops by itself; the
+ * collector a little later than the agents, so its embedded broker takes their last messages.
+ */
+const COLLECTOR_ORPHAN_DELAY_MS = 3000;
+
 export interface DemoHandle {
   fleet: DemoDevice[];
   dashboardUrl: string;
@@ -148,6 +154,7 @@ export async function startDemo(
         ...(o.broker ? ['--broker', o.broker] : ['--mqtt-port', String(mqttPort)]),
       ],
       join(o.runDir, 'collector.log'),
+      { orphanStopDelayMs: COLLECTOR_ORPHAN_DELAY_MS },
     );
     processes.push(collector);
     watchExit(collector, emit);

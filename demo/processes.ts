@@ -1,11 +1,24 @@
 // Child processes of the demo: started with their output in log files, stopped with
-// SIGTERM and a deadline before SIGKILL, so Ctrl-C never leaves an orphan behind.
+// SIGTERM and a deadline before SIGKILL. Each runs in its own session, so the terminal's
+// Ctrl-C reaches the demo alone and the demo stops them in order (agents, then the
+// collector); each also stops by itself when the demo is gone (parent-watch.mjs), so not
+// even a SIGKILL of the demo leaves an orphan behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 export const REDBAND_BIN = fileURLToPath(new URL('../bin/redband.mjs', import.meta.url));
+const PARENT_WATCH = new URL('./parent-watch.mjs', import.meta.url);
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * when the demo is gone, wait this long before stopping (the collector, whose embedded
+   * broker the agents need while they deliver their last messages); default 0
+   */
+  orphanStopDelayMs?: number;
+}
 
 export interface ManagedProcess {
   name: string;
@@ -22,9 +35,9 @@ export function spawnRedband(
   name: string,
   args: string[],
   logFile: string,
-  env: NodeJS.ProcessEnv = process.env,
+  options: SpawnOptions = {},
 ): ManagedProcess {
-  return spawnNodeScript(name, REDBAND_BIN, args, logFile, env);
+  return spawnNodeScript(name, REDBAND_BIN, args, logFile, options);
 }
 
 /** Runs a Node script (the CLI, or the esbuild agent bundle) as a managed child. */
@@ -33,20 +46,28 @@ export function spawnNodeScript(
   script: string,
   args: string[],
   logFile: string,
-  env: NodeJS.ProcessEnv = process.env,
+  options: SpawnOptions = {},
 ): ManagedProcess {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
+  const watch = new URL(PARENT_WATCH);
+  watch.searchParams.set('delay', String(options.orphanStopDelayMs ?? 0));
+  // The child writes its log file itself: its last lines are kept even when the demo is gone.
+  const log = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, ['--import', watch.href, script, ...args], {
+      // stdin: the pipe whose end tells the child that the demo is gone
+      stdio: ['pipe', log, log],
+      detached: true,
+      env: options.env ?? process.env,
+    });
+  } finally {
+    closeSync(log); // the child has its own copy
+  }
+  // never written to; a child that has exited closes it, which is not an error here
+  child.stdin?.on('error', () => undefined);
   const managed: ManagedProcess = { name, child, logFile, exit: null, frozen: false };
   child.on('exit', (code, signal) => {
     managed.exit = { code, signal };
-    // Let the pipes drain before closing the log.
-    setImmediate(() => log.end());
   });
   return managed;
 }
