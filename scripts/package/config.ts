@@ -1,6 +1,6 @@
 // The device-class config as it goes into a package: checked by the agent's own loader (so a
 // bad config fails the build, not the device), with model.path pointing at the packaged model.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadAgentConfig } from '../../agent/config/load.ts';
@@ -27,19 +27,25 @@ export interface PackagedConfig {
 export function packagedConfig(file: string, cwd: string): PackagedConfig {
   // The device's broker, TLS files and password variable are the device's business: checking
   // them here against the build machine would reject good configs, so load as for stdout.
-  const loaded = loadAgentConfig(file, { publish: 'stdout' }, { cwd, hostname: () => 'build' });
-  const { config } = loaded;
+  // A CSV source's file is the device's too: the loader checks that it exists, so check the
+  // rest with a stand-in that does (the config file itself); the packaged text keeps the path.
+  const abs = resolve(cwd, file);
+  const read = () => parseDocument(readFileSync(abs, 'utf8'));
+  const csv = existsSync(abs) && read().getIn(['source', 'kind']) === 'csv';
+  const overrides = { publish: 'stdout', ...(csv ? { replay: abs } : {}) };
+  // throws the agent's own one-line-per-problem error for an unreadable or invalid file
+  const { config } = loadAgentConfig(file, overrides, { cwd, hostname: () => 'build' });
+  const doc = read();
   const modelName = basename(config.model.path);
-  const doc = parseDocument(readFileSync(resolve(cwd, file), 'utf8'));
   doc.setIn(['model', 'path'], `${INSTALL_HOME}/models/${modelName}`);
   doc.commentBefore =
     ` Packaged from ${file} by npm run build:agent; model.path points at the packaged model.` +
     (doc.commentBefore ? `\n${doc.commentBefore}` : '');
   const notes: string[] = [];
-  const source = config.source as { kind: string; path?: string };
-  if (source.path !== undefined) {
+  const sourcePath = doc.getIn(['source', 'path']);
+  if (csv) {
     notes.push(
-      `source.path (${source.path}) is a file on this machine and is not packaged: ` +
+      `source.path (${String(sourcePath)}) names a data file, which the package does not carry: ` +
         "point it at the device's data (or use another source) in the installed config",
     );
   }

@@ -4,8 +4,10 @@
 // and the node_modules selection, on their own.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { INSTALL_HOME, packagedConfig } from '../../scripts/package/config.ts';
 import { elfArch } from '../../scripts/package/elf.ts';
 import { collectModules, SQLITE_ADDON, type Arch } from '../../scripts/package/modules.ts';
 import { VERSION } from '../../shared/version.ts';
@@ -218,5 +220,39 @@ describe('collectModules', () => {
     expect(() => collectModules(empty, 'x64')).toThrow(
       /onnxruntime-node is not installed under .*\/node_modules: run npm ci first/,
     );
+  });
+});
+
+describe('packagedConfig', () => {
+  // A CSV source names the device's data file, absent on the build machine.
+  const deviceCsv = join(tmpDir('redband-csv-config-'), 'pump.yaml');
+  const skab = parseDocument(readFileSync(join(REPO, 'firmware-configs/skab-pump.yaml'), 'utf8'));
+  skab.setIn(['source', 'path'], '/var/lib/redband/no-such-pump.csv');
+  skab.setIn(['model', 'path'], join(REPO, 'models', 'skab-pump.onnx'));
+  writeFileSync(deviceCsv, skab.toString());
+  const cases = [
+    {
+      file: 'firmware-configs/sim-vibration.yaml',
+      model: 'sim-vibration.onnx',
+      runtime: 'node',
+      notes: 0,
+    },
+    {
+      file: 'firmware-configs/arm32-gateway.yaml',
+      model: 'sim-vibration.onnx',
+      runtime: 'wasm',
+      notes: 0,
+    },
+    { file: deviceCsv, model: 'skab-pump.onnx', runtime: 'node', notes: 1 },
+  ];
+  it.each(cases)('$file', ({ file, model, runtime, notes }) => {
+    const c = packagedConfig(file, REPO);
+    expect(c.runtime).toBe(runtime);
+    expect(c.modelSrc).toBe(join(REPO, 'models', model));
+    const doc = parseDocument(c.text);
+    expect(doc.getIn(['model', 'path'])).toBe(`${INSTALL_HOME}/models/${model}`);
+    const original = parseDocument(readFileSync(resolve(REPO, file), 'utf8'));
+    expect(doc.toJS().source).toEqual(original.toJS().source); // kept as written
+    expect(c.notes).toHaveLength(notes);
   });
 });
