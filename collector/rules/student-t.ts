@@ -69,9 +69,17 @@ export function studentTTwoSided(t: number, df: number): number {
   return regularizedBeta(df / 2, 0.5, df / (df + t * t));
 }
 
+/** The density of Student's t with ν = df at t. */
+function studentTDensity(t: number, df: number): number {
+  const logNorm = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
+  return Math.exp(logNorm - ((df + 1) / 2) * Math.log1p((t * t) / df));
+}
+
 /**
  * The t with Pr[|T_ν| ≥ t] = 1 − level: the half-width, in standard errors, of a two-sided
- * confidence interval at `level` (0.95 → 2.776 at ν = 4).
+ * confidence interval at `level` (0.95 → 2.776 at ν = 4). Newton's method on the tail (its
+ * derivative is −2 × the density), kept inside a bracket that every step narrows: a step
+ * that would leave it bisects instead, so it converges whatever the start.
  */
 export function studentTQuantile(level: number, df: number): number {
   checkDf(df);
@@ -79,17 +87,22 @@ export function studentTQuantile(level: number, df: number): number {
     throw new RangeError(`Student t: the confidence level must be in (0, 1), got ${level}`);
   }
   const alpha = 1 - level;
-  // the tail falls monotonically in t: bracket, then halve
+  // the tail falls monotonically in t: bracket the root
   let lo = 0;
   let hi = 1;
   while (studentTTwoSided(hi, df) > alpha) {
     lo = hi;
     hi *= 2;
   }
-  for (let i = 0; i < 200 && hi - lo > 1e-14 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (studentTTwoSided(mid, df) > alpha) lo = mid;
-    else hi = mid;
+  let t = (lo + hi) / 2;
+  for (let i = 0; i < 100; i++) {
+    const excess = studentTTwoSided(t, df) - alpha;
+    if (excess > 0) lo = t;
+    else hi = t;
+    const newton = t + excess / (2 * studentTDensity(t, df));
+    const next = newton > lo && newton < hi ? newton : (lo + hi) / 2;
+    if (Math.abs(next - t) <= 1e-13 * t) return next;
+    t = next;
   }
-  return (lo + hi) / 2;
+  return t;
 }
