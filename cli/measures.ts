@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
 import { pickChannels } from '../mae/csv.ts';
+import { parseCsvTable } from '../shared/csv/table.ts';
 import { RunningCovariance } from '../shared/covariance/welford.ts';
 import { computeMeasures } from '../shared/measures/compute.ts';
 import type { RedundancyMeasures } from '../shared/measures/types.ts';
@@ -19,23 +20,13 @@ export interface ParsedVectors {
   count: number;
 }
 
-/** Parses CSV (with header) or JSON lines; errors name `file:line`. */
+/** Parses CSV (with header) or JSON lines; errors name the file and line. */
 export function parseVectors(text: string, file: string, selected?: string[]): ParsedVectors {
-  const lines = text.split(/\r?\n/);
-  const content = lines
-    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
-    .filter(({ line }) => line !== '' && !line.startsWith('#'));
-  if (content.length === 0) throw new UserError(`${file}: empty file (no vectors)`, 'input');
-  const json = content[0]!.line.startsWith('[');
-  const header = json ? null : content[0]!;
-  const separator =
-    header && header.line.split(';').length > header.line.split(',').length ? ';' : ',';
-  const columns = header
-    ? header.line.split(separator).map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
-    : Array.from(
-        { length: parseJsonRow(content[0]!.line, file, content[0]!.number).length },
-        (_, i) => String(i),
-      );
+  const first = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  if (first === undefined) throw new UserError(`${file}: empty file (no vectors)`, 'input');
+  const json = first.trim().startsWith('[');
+  const table = json ? jsonLinesTable(text, file) : parseCsvTable(file, text, { comments: true });
+  const { header: columns, rows: body } = table;
   // the same choice as `redband train`: named columns, else all but timestamps and labels
   const picked = pickChannels(
     file,
@@ -43,24 +34,16 @@ export function parseVectors(text: string, file: string, selected?: string[]): P
     selected,
     json ? `indices 0–${columns.length - 1}` : undefined,
   );
-  const body = header ? content.slice(1) : content;
   if (body.length === 0)
     throw new UserError(`${file}: empty file (a header but no vectors)`, 'input');
   const rows = new Float64Array(body.length * picked.length);
-  body.forEach(({ line, number }, r) => {
-    const cells = json ? parseJsonRow(line, file, number) : line.split(separator);
-    if (cells.length !== columns.length) {
-      throw new UserError(
-        `${file}:${number}: expected ${columns.length} numbers, got ${cells.length}`,
-        'input',
-      );
-    }
+  body.forEach(({ line, cells }, r) => {
     picked.forEach((c, j) => {
       const cell = cells[c]!;
       const value = typeof cell === 'number' ? cell : cell.trim() === '' ? NaN : Number(cell);
       if (!Number.isFinite(value)) {
         throw new UserError(
-          `${file}:${number}: column "${columns[c]}" is not a finite number: ${JSON.stringify(cell)}`,
+          `${file} line ${line}: column "${columns[c]}" is not a finite number: ${JSON.stringify(cell)}`,
           'input',
         );
       }
@@ -70,15 +53,33 @@ export function parseVectors(text: string, file: string, selected?: string[]): P
   return { columns: picked.map((c) => columns[c]!), rows, count: body.length };
 }
 
+/** JSON lines of arrays as a table: columns named by index, every row as long as the first. */
+function jsonLinesTable(text: string, file: string) {
+  const rows = text
+    .split(/\r?\n/)
+    .map((content, i) => ({ content: content.trim(), line: i + 1 }))
+    .filter(({ content }) => content !== '' && !content.startsWith('#'))
+    .map(({ content, line }) => ({ line, cells: parseJsonRow(content, file, line) }));
+  const width = rows[0]!.cells.length;
+  for (const { line, cells } of rows) {
+    if (cells.length !== width)
+      throw new UserError(
+        `${file} line ${line}: ${cells.length} numbers, the first row has ${width}`,
+        'input',
+      );
+  }
+  return { header: Array.from({ length: width }, (_, i) => String(i)), rows };
+}
+
 function parseJsonRow(line: string, file: string, number: number): Array<number | string> {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    throw new UserError(`${file}:${number}: not a JSON array of numbers`, 'input');
+    throw new UserError(`${file} line ${number}: not a JSON array of numbers`, 'input');
   }
   if (!Array.isArray(value))
-    throw new UserError(`${file}:${number}: not a JSON array of numbers`, 'input');
+    throw new UserError(`${file} line ${number}: not a JSON array of numbers`, 'input');
   return value.map((v) => (typeof v === 'number' ? v : String(v)));
 }
 

@@ -3,6 +3,7 @@
 // UserError naming the path, since the person running the bench has to fix the folder.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { NON_SENSOR_COLUMNS, parseCsvTable, type CsvTable } from '../../shared/csv/table.ts';
 import { benchDataError, listFolder } from '../folder.ts';
 
 export interface BenchFile {
@@ -19,22 +20,21 @@ export interface Dataset {
   training: BenchFile[];
 }
 
-const NOT_SENSORS = new Set(['datetime', 'timestamp', 'time', 'anomaly', 'changepoint']);
-
 function fail(msg: string): never {
   return benchDataError(msg);
 }
 
-function header(path: string): string[] {
-  const text = readFileSync(path, 'utf8');
-  const first = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length).trim();
-  if (first === '') fail(`${path}: empty file (expected a header row)`);
-  if (!first.includes(';'))
-    fail(`${path}: expected a ';'-separated header, got "${first.slice(0, 60)}"`);
-  return first
-    .replace(/^\uFEFF/, '')
-    .split(';')
-    .map((h) => h.trim());
+/** The file as a table, SKAB's ';' layout required. */
+function table(path: string): CsvTable {
+  let t: CsvTable;
+  try {
+    t = parseCsvTable(path, readFileSync(path, 'utf8'), { delimiter: ';' });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  if (t.header.length < 2)
+    fail(`${path}: expected a ';'-separated header, got "${t.header[0]!.slice(0, 60)}"`);
+  return t;
 }
 
 /** Numeric order for SKAB's 0.csv … 15.csv, name order otherwise. */
@@ -64,11 +64,11 @@ export function discoverDataset(dir: string, subsets?: readonly string[]): Datas
       .sort(byName);
     for (const f of csvs) {
       const path = join(dir, sub, f);
-      const cols = header(path);
+      const cols = table(path).header;
       const file: BenchFile = {
         name: `${sub}/${f}`,
         path,
-        channels: cols.filter((c) => !NOT_SENSORS.has(c.toLowerCase())),
+        channels: cols.filter((c) => !NON_SENSOR_COLUMNS.has(c.toLowerCase())),
       };
       if (file.channels.length === 0) fail(`${path}: no sensor columns in the header`);
       if (cols.includes('anomaly')) {
@@ -86,23 +86,16 @@ export function discoverDataset(dir: string, subsets?: readonly string[]): Datas
 
 /** The `anomaly` column, one 0/1 per data row, in file order. */
 export function readLabels(path: string): Uint8Array {
-  const lines = readFileSync(path, 'utf8')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '');
-  const cols = lines[0]!
-    .replace(/^\uFEFF/, '')
-    .split(';')
-    .map((h) => h.trim());
-  const at = cols.indexOf('anomaly');
+  const { header, rows } = table(path);
+  const at = header.indexOf('anomaly');
   if (at < 0) fail(`${path}: no 'anomaly' column`);
-  const out = new Uint8Array(lines.length - 1);
-  for (let r = 1; r < lines.length; r++) {
-    const cell = lines[r]!.split(';')[at]?.trim();
+  const out = new Uint8Array(rows.length);
+  rows.forEach(({ line, cells }, r) => {
+    const cell = cells[at]!.trim();
     const v = Number(cell);
-    if (cell === undefined || cell === '' || !(v === 0 || v === 1)) {
-      fail(`${path} line ${r + 1}: anomaly is "${cell ?? ''}", expected 0 or 1`);
-    }
-    out[r - 1] = v;
-  }
+    if (cell === '' || !(v === 0 || v === 1))
+      fail(`${path} line ${line}: anomaly is "${cell}", expected 0 or 1`);
+    out[r] = v;
+  });
   return out;
 }

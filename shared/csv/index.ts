@@ -1,2 +1,3 @@
 export * from './line.ts';
 export * from './cells.ts';
+export * from './table.ts';

@@ -70,11 +70,11 @@ describe('redband measures', () => {
   });
 
   it.each([
-    ['short.csv', 'a,b,c\n1,2,3\n1,2\n', /short\.csv:3: expected 3 numbers, got 2/],
-    ['text.csv', 'a,b\n1,2\n1,x\n', /text\.csv:3: column "b" is not a finite number: "x"/],
+    ['short.csv', 'a,b,c\n1,2,3\n1,2\n', /short\.csv line 3: 2 fields, the header has 3/],
+    ['text.csv', 'a,b\n1,2\n1,x\n', /text\.csv line 3: column "b" is not a finite number: "x"/],
     ['empty.csv', '', /empty\.csv: empty file/],
     ['header.csv', 'a,b\n', /header\.csv: empty file/],
-    ['bad.jsonl', '[1,2]\n{"a":1}\n', /bad\.jsonl:2: not a JSON array/],
+    ['bad.jsonl', '[1,2]\n{"a":1}\n', /bad\.jsonl line 2: not a JSON array/],
   ])('%s is rejected with file and line (exit 2)', async (name, text, message) => {
     const { code, stderr } = await redband('measures', '--input', file(name, text));
     expect(code).toBe(2);
