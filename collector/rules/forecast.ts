@@ -34,8 +34,9 @@ export function forecast(
   options: ForecastOptions,
 ): Forecast {
   const level = options.level ?? DEFAULT_FORECAST_LEVEL;
+  if (band === null) return stable('no-band', level);
   const latest = points[points.length - 1];
-  if (band === null || latest === undefined) return stable('too-few-points', level);
+  if (latest === undefined) return stable('too-few-points', level);
   if (latest.v > band.high || latest.v < band.low) {
     return { ...stable('outside', level), eta_s: 0 };
   }

@@ -133,7 +133,9 @@ export interface TrendPoint {
 
 /** Why a forecast says what it says (forecast.ts); only 'exit' and 'outside' carry an eta. */
 export type ForecastStatus =
-  /** no band, or fewer points than min_points (or 3) */
+  /** the device has no band yet */
+  | 'no-band'
+  /** fewer points than min_points (or 3) */
   | 'too-few-points'
   /** the points share one time: no slope */
   | 'no-time-spread'

@@ -43,6 +43,7 @@ describe('forecast', () => {
       want: { status: 'not-significant', slope_per_hour: null, eta_s: null },
     },
     { name: 'too few points', values: [2.5, 2.6, 2.7, 2.8], want: { status: 'too-few-points' } },
+    { name: 'no points', values: [], want: { status: 'too-few-points', eta_s: null } },
     {
       name: 'a creep near the edge',
       values: creep(2.5),
@@ -88,7 +89,7 @@ describe('forecast', () => {
 
   it('is stable without a band', () => {
     expect(forecast(pts(creep(2.5)), null, { min_points: 5 })).toMatchObject({
-      status: 'too-few-points',
+      status: 'no-band',
       eta_s: null,
     });
   });
