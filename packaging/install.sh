@@ -60,14 +60,19 @@ version_at_least "$NODE_VERSION" "$NODE_MIN" ||
 [ "$NODE_HAS_ABI" = "$NODE_ABI" ] ||
   die "this package's better-sqlite3 was built with Node $BUILD_NODE (ABI $NODE_ABI); $NODE is $NODE_VERSION (ABI $NODE_HAS_ABI): install Node ${BUILD_NODE%%.*} or build the package with Node ${NODE_VERSION%%.*}"
 
+# The prefix and node's path are written into the installed config and unit with sed.
+plain_path() {
+  case "$2" in
+    *[!A-Za-z0-9._/+-]*) die "$1: use only letters, digits and . _ / + - in the path" ;;
+  esac
+}
+plain_path "node at $NODE" "$NODE"
+
 # --- where ---
 if [ -n "$PREFIX" ]; then
   mkdir -p "$PREFIX"
   PREFIX=$(cd "$PREFIX" && pwd)
-  # The prefix is written into the installed config and unit with sed: keep it plain.
-  case "$PREFIX" in
-    *[!A-Za-z0-9._/+-]*) die "--prefix $PREFIX: use only letters, digits and . _ / + - in the path" ;;
-  esac
+  plain_path "--prefix $PREFIX" "$PREFIX"
   say "--prefix $PREFIX: installing under it; no redband user is created and systemctl is not run"
 else
   [ "$(id -u)" -eq 0 ] || die "run as root (sudo $0), or pass --prefix DIR to install under DIR without root"

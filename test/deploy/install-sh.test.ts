@@ -60,8 +60,9 @@ function toolsOnly(): string {
 }
 
 /** `node` and `id` stand-ins: node prints the given facts, id the given user id. */
-function fakeBin(facts: typeof REAL, uid: number): string {
-  const dir = tmpDir('redband-fakebin-');
+function fakeBin(facts: typeof REAL, uid: number, sub = ''): string {
+  const dir = join(tmpDir('redband-fakebin-'), sub);
+  mkdirSync(dir, { recursive: true });
   const node = `#!/bin/sh\nprintf '%s' '${facts.version} ${facts.platform} ${facts.arch} ${facts.abi}'\n`;
   writeFileSync(join(dir, 'node'), node, { mode: 0o755 });
   writeFileSync(join(dir, 'id'), `#!/bin/sh\necho ${uid}\n`, { mode: 0o755 });
@@ -83,6 +84,8 @@ describe('install.sh refuses, in one line, and installs nothing', () => {
     noNode?: boolean;
     uid?: number;
     args?: string[];
+    /** a folder under the fake node's directory, so its path holds it */
+    nodeDir?: string;
     error: RegExp;
   }[] = [
     {
@@ -128,6 +131,12 @@ describe('install.sh refuses, in one line, and installs nothing', () => {
         /run as root \(sudo \S+install\.sh\), or pass --prefix DIR to install under DIR without root$/,
     },
     {
+      name: 'a node path that cannot go into the unit',
+      nodeDir: 'with space',
+      error:
+        /node at \S+\/with space\/node: use only letters, digits and \. _ \/ \+ - in the path$/,
+    },
+    {
       name: 'an unknown argument',
       args: ['--frobnicate'],
       error: /unknown argument: --frobnicate \(usage: install\.sh \[--prefix DIR\]\)$/,
@@ -144,10 +153,10 @@ describe('install.sh refuses, in one line, and installs nothing', () => {
     },
   ];
 
-  it.each(cases)('$name', ({ facts, noNode, uid, args, error }) => {
+  it.each(cases)('$name', ({ facts, noNode, uid, args, nodeDir, error }) => {
     const pkg = fakePackage();
     const prefix = tmpDir('redband-prefix-');
-    const bin = fakeBin({ ...REAL, ...facts }, uid ?? 0);
+    const bin = fakeBin({ ...REAL, ...facts }, uid ?? 0, nodeDir);
     const argv = (args ?? ['--prefix', prefix]).map((a) => a.replace('PREFIX', prefix));
     const run = install(pkg, argv, noNode ? tools : `${bin}:${tools}`);
     expect(run.status, run.stdout).toBe(1);
@@ -168,11 +177,15 @@ describe('install.sh --prefix', () => {
     const config = join(prefix, 'etc', 'redband', 'agent.yaml');
     expect(readFileSync(config, 'utf8')).toContain(`path: ${prefix}/opt/redband/models/m.onnx`);
     const unit = readFileSync(join(prefix, 'etc/systemd/system/redband-agent.service'), 'utf8');
-    expect(unit).toContain(
-      `ExecStart=${process.execPath} ${prefix}/opt/redband/redband-agent.mjs --config ${config}`,
-    );
-    expect(unit).toContain(`WorkingDirectory=${prefix}/var/lib/redband`);
-    expect(unit).toContain(`ReadWritePaths=${prefix}/var/lib/redband`);
+    const settings = unit.split('\n').filter((l) => !l.startsWith('#'));
+    const execStart = settings.find((l) => l.startsWith('ExecStart='));
+    expect(execStart).toMatch(new RegExp(`^ExecStart=${process.execPath} `));
+    expect(execStart).toContain(`${prefix}/opt/redband/redband-agent.mjs --config ${config}`);
+    expect(settings).toContain(`WorkingDirectory=${prefix}/var/lib/redband`);
+    // every path of the agent's in the unit's settings is under the prefix
+    for (const line of settings)
+      for (const m of line.matchAll(/\/(opt|etc|var\/lib)\/redband/g))
+        expect(line.slice(0, m.index), line).toMatch(new RegExp(`${prefix}$`));
     expect(existsSync(join(prefix, 'var', 'lib', 'redband'))).toBe(true);
 
     writeFileSync(config, '# edited by the operator\n');
