@@ -95,6 +95,7 @@ export class MetricsNumbering {
       window_end: Math.round(snap.window_end),
       windows: snap.windows,
       phase: snap.phase,
+      ...(snap.warmup ? { warmup: snap.warmup } : {}),
       band: snap.band,
       band_value: snap.band_value,
       measures: snap.measures,

@@ -137,7 +137,16 @@ describe('per-device limits', () => {
       const msg = numbering.build(s, health, 1_700_000_000_200);
       expect(metricsSchema.safeParse(JSON.parse(JSON.stringify(msg))).success).toBe(true);
     }
+    // the warm-up's progress travels with the message (the dashboard's "n of W windows")
+    const warm = snaps.filter((s) => s.phase === 'warmup');
+    expect(warm.length).toBeGreaterThan(0);
+    for (const s of warm) {
+      const msg = numbering.build(s, health, 1_700_000_000_200);
+      expect(msg.warmup).toEqual({ windows: expect.any(Number), of: expect.any(Number) });
+      expect(msg.warmup).toEqual(s.warmup);
+    }
     const live = numbering.build(snaps.at(-1)!, health, 1_700_000_000_200);
+    expect(live.warmup).toBeUndefined();
     expect(live.drift_mean).toEqual(expect.any(Number));
     expect(live.limits?.drift_mean).toEqual(expect.any(Number));
   });

@@ -81,6 +81,7 @@ function examples(): MetricsMessage[] {
   };
   const warmup = validMetrics();
   warmup.phase = 'warmup';
+  warmup.warmup = { windows: 12, of: 64 };
   warmup.band = null;
   warmup.band_value = null;
   warmup.drift = null;
