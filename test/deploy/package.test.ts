@@ -1,8 +1,8 @@
 // README.md's "Deploying an agent on a device", followed as an operator would on a clean
 // machine: build the package for this host's architecture, unpack it in an empty directory,
 // run install.sh --prefix there, point the installed config at a broker (an embedded Aedes)
-// and start the installed agent from its state directory. Its status and metrics arrive;
-// the package holds no other platform's or architecture's binaries.
+// and start the installed unit's command line (ExecStart, in its WorkingDirectory). Its
+// status and metrics arrive; the package holds no other platform's or architecture's binaries.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -44,6 +44,16 @@ function head(file: string): Uint8Array {
   readSync(fd, bytes, 0, 20, 0);
   closeSync(fd);
   return bytes;
+}
+
+/** A unit file's settings (the last of each key; systemd's %-specifiers are left as they are). */
+function unitSettings(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
 }
 
 function filesUnder(dir: string): string[] {
@@ -105,22 +115,16 @@ describe(`the device package (linux-${ARCH})`, () => {
     doc.setIn(['mqtt', 'url'], broker.url);
     writeFileSync(config, doc.toString());
 
-    // README step 4: run the installed agent as its unit does, from its state directory
-    const agent = spawn(
-      process.execPath,
-      [
-        join(prefix, 'opt', 'redband', 'redband-agent.mjs'),
-        '--config',
-        config,
-        '--device',
-        'pkg-01',
-      ],
-      {
-        cwd: join(prefix, 'var', 'lib', 'redband'),
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { PATH: process.env.PATH },
-      },
-    );
+    // README step 4: run the installed unit's command line, in its working directory
+    const unit = unitSettings(join(prefix, 'etc', 'systemd', 'system', 'redband-agent.service'));
+    const [cmd, ...args] = unit.ExecStart!.split(/\s+/);
+    expect(args).toContain(join(prefix, 'opt', 'redband', 'redband-agent.mjs'));
+    expect(unit.WorkingDirectory).toBe(join(prefix, 'var', 'lib', 'redband'));
+    const agent = spawn(cmd!, args, {
+      cwd: unit.WorkingDirectory,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH, REDBAND_DEVICE: 'pkg-01' },
+    });
     let stderr = '';
     agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => agent.once('exit', r));
