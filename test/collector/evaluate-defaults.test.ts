@@ -243,6 +243,24 @@ describe('evaluate: built-in defaults, device limits, warm-up', () => {
     ]);
   });
 
+  it('a firing alert re-sent while it clears says why it still fires', () => {
+    const rules = rulesFrom({ ...defaults, 'recon-error': { resend_interval: '30s' } });
+    const limits = { recon_mean: 0.3081 };
+    const steps: Step[] = [0.4, 0.4, 0.4, 0.1889, 0.1889].map((recon, i) => ({
+      m: i * 15 * S,
+      recon,
+      limits,
+    }));
+    const resent = run(rules, steps)
+      .transitions.flat()
+      .filter((t) => t.resend)
+      .map((t) => t.reason);
+    // fired at 30 s with the third breach; the re-send 30 s later is of a clearing alert
+    expect(resent).toEqual([
+      'recon_mean = 0.1889 within device limit 0.3081; clearing: 2 of 3 clear readings',
+    ]);
+  });
+
   it('names the device limit in the reason', () => {
     const { state } = run(rulesFrom(only('drift', { for: 0 })), [
       { m: 0, drift: 0.6, limits: LIMITS },

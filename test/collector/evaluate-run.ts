@@ -1,6 +1,12 @@
 // The step runner shared by the evaluator's table tests.
 import { evaluate, initialDeviceState } from '../../collector/rules/evaluate.ts';
-import type { DeviceState, ObservedEvent, Rule, Silence } from '../../collector/rules/types.ts';
+import type {
+  DeviceState,
+  ObservedEvent,
+  Rule,
+  Silence,
+  Transition,
+} from '../../collector/rules/types.ts';
 import { metrics, status, type MetricsOpts } from './fixtures.ts';
 
 export type Step =
@@ -37,6 +43,8 @@ export const only = (name: string, rule: Record<string, unknown>) => {
 export function run(rules: Rule[], steps: Step[], silences: Silence[] = []) {
   let state: DeviceState = initialDeviceState('f1', 'd1');
   const out: string[][] = [];
+  /** each step's transitions as evaluate returned them */
+  const transitions: Transition[][] = [];
   for (const step of steps) {
     let event: ObservedEvent;
     let now: number;
@@ -57,6 +65,7 @@ export function run(rules: Rule[], steps: Step[], silences: Silence[] = []) {
       now,
     );
     state = r.state;
+    transitions.push(r.transitions);
     out.push(
       r.transitions.map(
         (t) =>
@@ -64,7 +73,7 @@ export function run(rules: Rule[], steps: Step[], silences: Silence[] = []) {
       ),
     );
   }
-  return { state, out };
+  return { state, out, transitions };
 }
 
 export const silence = (
