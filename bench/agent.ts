@@ -9,26 +9,37 @@
 //     code. The CSV source's own rate (read + parse) is reported separately: it bounds a
 //     pipeline fed from the file;
 //  2. footprint: the bundled agent (dist/redband-agent.mjs) replaying SKAB at 10× recorded
-//     speed for a bounded time in a child process: peak RSS, RSS growth after warm-up, and
-//     CPU share, read from /proc; targets: ≤ 110 MB, no growth.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+//     speed for a bounded time, on onnxruntime-node and on onnxruntime-web's WebAssembly build
+//     at the same time (two child processes started with the systemd unit's node flags and
+//     environment): peak RSS, RSS growth after warm-up, CPU per window and CPU share, read from
+//     /proc, with the WebAssembly / node ratios; targets: both under the unit's MemoryMax,
+//     onnxruntime-node ≤ 110 MB, no growth.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createAgent } from '../agent/agent.ts';
 import { loadAgentConfig } from '../agent/config/load.ts';
 import { loadModel } from '../agent/inference/load.ts';
-import type { InferenceSession } from '../agent/inference/types.ts';
+import type { Backend, InferenceSession } from '../agent/inference/types.ts';
 import { createSource } from '../agent/sources/registry.ts';
 import type { Sample, Source } from '../agent/sources/types.ts';
+import {
+  configOnRuntime,
+  readUnit,
+  ROOT,
+  sampleAgent,
+  type Footprint,
+  type UnitSettings,
+} from './agent-memory.ts';
 import { DEFAULT_AGENT_BENCH, type AgentBenchOptions } from './defaults.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = join(ROOT, 'firmware-configs', 'skab-pump.yaml');
-const BUNDLE = join(ROOT, 'dist', 'redband-agent.mjs');
+/** onnxruntime-node's peak RSS target (an earlier issue's); the unit's MemoryMax binds both */
+const NODE_TARGET_RSS_MB = 110;
 
 export interface AgentBenchReport {
   throughput: {
@@ -51,16 +62,14 @@ export interface AgentBenchReport {
     slices: number;
     target: number;
   };
-  footprint: {
-    speed: number;
-    seconds: number;
-    rssPeakMb: number;
-    rssAfterWarmupMb: number;
-    rssEndMb: number;
-    growthMb: number;
-    cpuShare: number;
-    targetRssMb: number;
-  };
+  /** onnxruntime-node (skab-pump's own runtime), started as the unit starts it */
+  footprint: Footprint & { speed: number; targetRssMb: number };
+  /** onnxruntime-web's WebAssembly build on the same config, run at the same time */
+  wasmFootprint: Footprint;
+  /** WebAssembly's figures over onnxruntime-node's, from the same run */
+  wasmToNode: { rssPeak: number; cpuMsPerWindow: number };
+  /** what the systemd unit sets: its MemoryMax is the limit both runs are held against */
+  unit: UnitSettings;
 }
 
 /**
@@ -249,88 +258,56 @@ export async function throughput(seconds: number): Promise<AgentBenchReport['thr
   };
 }
 
-/** VmRSS / VmHWM (kB) and utime + stime (clock ticks) of a live process, from /proc. */
-function procSample(pid: number): { rssKb: number; hwmKb: number; cpuTicks: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) =>
-      Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-    // fields after the command name "(…)": utime and stime are the 12th and 13th of them
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return {
-      rssKb: kb('VmRSS'),
-      hwmKb: kb('VmHWM'),
-      cpuTicks: Number(fields[11]) + Number(fields[12]),
-    };
-  } catch {
-    return null; // the process has exited
-  }
-}
-
-/** Linux's USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every mainstream arch). */
-const CLOCK_TICKS_PER_S = 100;
-
-async function footprint(o: AgentBenchOptions): Promise<AgentBenchReport['footprint']> {
+/**
+ * Both runtimes at once, each in its own child process started as the systemd unit starts it
+ * (its node flags and environment), on the same config and replay speed: side by side, so a
+ * busy moment of a shared machine falls on both.
+ */
+async function footprints(o: AgentBenchOptions): Promise<Omit<AgentBenchReport, 'throughput'>> {
   // Always the current code: the build takes about a second.
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-agent.mjs')], {
     stdio: 'ignore',
   });
   if (build.status !== 0) throw new Error('npm run build:agent failed');
-  const child = spawn(
-    process.execPath,
-    [
-      BUNDLE,
-      '--config',
-      CONFIG,
-      '--speed',
-      String(o.speed),
-      '--publish',
-      'stdout',
-      '--duration',
-      String(o.seconds),
-    ],
-    { stdio: ['ignore', 'ignore', 'ignore'] },
-  );
-  const exited = new Promise<number | null>((r) => child.once('exit', r));
-  const samples: Array<{ t: number; rssKb: number; hwmKb: number; cpuTicks: number }> = [];
-  const start = performance.now();
-  let done = false;
-  void exited.then(() => (done = true));
-  while (!done) {
-    const s = procSample(child.pid!);
-    if (s) samples.push({ t: (performance.now() - start) / 1000, ...s });
-    await new Promise((r) => setTimeout(r, 250));
+  const unit = readUnit();
+  const dir = mkdtempSync(join(tmpdir(), 'redband-bench-agent-'));
+  try {
+    const run = (runtime: Backend) =>
+      sampleAgent({
+        args: [
+          '--config',
+          configOnRuntime(CONFIG, runtime, dir),
+          '--speed',
+          String(o.speed),
+          '--publish',
+          'stdout',
+        ],
+        nodeFlags: unit.nodeFlags,
+        env: unit.env,
+        seconds: o.seconds,
+      });
+    const [node, wasm] = await Promise.all([run('node'), run('wasm')]);
+    return {
+      footprint: { ...node, speed: o.speed, targetRssMb: NODE_TARGET_RSS_MB },
+      wasmFootprint: wasm,
+      wasmToNode: {
+        rssPeak: wasm.rssPeakMb / node.rssPeakMb,
+        cpuMsPerWindow: wasm.cpuMsPerWindow / node.cpuMsPerWindow,
+      },
+      unit,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const code = await exited;
-  if (code !== 0 || samples.length < 4) throw new Error(`the footprint run failed (exit ${code})`);
-  const last = samples.at(-1)!;
-  // Warm-up here is the first third of the run: model load, allocator and JIT settling.
-  const afterWarmup = samples.find((s) => s.t >= o.seconds / 3) ?? samples[0]!;
-  const laterPeakKb = Math.max(...samples.filter((s) => s.t >= afterWarmup.t).map((s) => s.rssKb));
-  const mb = (kb: number) => kb / 1024;
-  return {
-    speed: o.speed,
-    seconds: o.seconds,
-    // the high-water mark of every sample: the last one may be read as the child exits
-    rssPeakMb: mb(Math.max(...samples.map((s) => s.hwmKb))),
-    rssAfterWarmupMb: mb(afterWarmup.rssKb),
-    rssEndMb: mb(last.rssKb),
-    growthMb: mb(laterPeakKb - afterWarmup.rssKb),
-    cpuShare: last.cpuTicks / CLOCK_TICKS_PER_S / last.t,
-    targetRssMb: 110,
-  };
 }
 
 export async function runAgentBench(
   o: AgentBenchOptions = DEFAULT_AGENT_BENCH,
 ): Promise<AgentBenchReport> {
-  return { throughput: await throughput(o.throughputSeconds), footprint: await footprint(o) };
+  return { throughput: await throughput(o.throughputSeconds), ...(await footprints(o)) };
 }
 
-export function formatAgentReport(r: AgentBenchReport): string {
-  const t = r.throughput;
-  const f = r.footprint;
+function formatThroughput(t: AgentBenchReport['throughput']): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   return [
     `agent throughput (skab-pump, SKAB anomaly-free pre-parsed, looped from memory at max speed: ${t.windows} windows in ${t.batches} batches, ${t.slices} slices of pipeline then raw inference, alternating)`,
@@ -339,9 +316,41 @@ export function formatAgentReport(r: AgentBenchReport): string {
     `  in-run share     ${pct(t.inferenceShareOfPipeline)} of the pipeline's wall time was the runtime's own work (measured inside the run)`,
     `  CSV source alone ${t.sourceWindowsPerS.toFixed(0)} windows/s (read and parse only: the ceiling of a pipeline fed from the file)`,
     `  ratio            ${pct(t.ratio)}, median of the slices (${pct(t.ratioRange[0])}–${pct(t.ratioRange[1])}; target ≥ ${pct(t.target)}) ${t.ratio >= t.target ? 'ok' : 'BELOW TARGET'}`,
-    `agent footprint (bundle, skab-pump at ${f.speed}× recorded speed for ${f.seconds} s)`,
-    `  peak RSS         ${f.rssPeakMb.toFixed(1)} MB (target ≤ ${f.targetRssMb} MB) ${f.rssPeakMb <= f.targetRssMb ? 'ok' : 'ABOVE TARGET'}`,
-    `  RSS after warm-up ${f.rssAfterWarmupMb.toFixed(1)} MB, at end ${f.rssEndMb.toFixed(1)} MB, growth after warm-up ${f.growthMb.toFixed(1)} MB`,
-    `  CPU share        ${pct(f.cpuShare)} of one core`,
-  ].join('\n');
+  ];
+}
+
+/** The two runtimes' footprints as columns, with their ratio, and against the unit's limit. */
+function formatFootprints(r: AgentBenchReport): string[] {
+  const { footprint: node, wasmFootprint: wasm, unit } = r;
+  const env = Object.entries(unit.env).map(([k, v]) => `${k}=${v}`);
+  const row = (label: string, n: string, w: string, ratio?: number) =>
+    `  ${label.padEnd(22)}${n.padStart(14)}${w.padStart(14)}${ratio === undefined ? '' : ratio.toFixed(2).padStart(12)}`;
+  const mb = (x: number) => `${x.toFixed(1)} MB`;
+  const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)} ms` : 'n/a');
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const limit = (f: Footprint) =>
+    f.rssPeakMb <= unit.memoryMaxMb
+      ? `ok, ${(unit.memoryMaxMb - f.rssPeakMb).toFixed(1)} MB to spare`
+      : `OVER by ${(f.rssPeakMb - unit.memoryMaxMb).toFixed(1)} MB`;
+  return [
+    `agent footprint (bundle, skab-pump at ${node.speed}× recorded speed for ${node.seconds} s, both runtimes at once, started as the unit starts them: node ${unit.nodeFlags.join(' ') || '(no flags)'}${env.length ? `, ${env.join(' ')}` : ''})`,
+    row('', 'onnxruntime-node', 'WebAssembly', undefined) + '  wasm / node',
+    row('peak RSS', mb(node.rssPeakMb), mb(wasm.rssPeakMb), r.wasmToNode.rssPeak),
+    row('RSS after warm-up', mb(node.rssAfterWarmupMb), mb(wasm.rssAfterWarmupMb)),
+    row('RSS at end', mb(node.rssEndMb), mb(wasm.rssEndMb)),
+    row('growth after warm-up', mb(node.growthMb), mb(wasm.growthMb)),
+    row(
+      'CPU per window',
+      ms(node.cpuMsPerWindow),
+      ms(wasm.cpuMsPerWindow),
+      r.wasmToNode.cpuMsPerWindow,
+    ),
+    row('CPU share of a core', pct(node.cpuShare), pct(wasm.cpuShare)),
+    `  unit MemoryMax ${unit.memoryMaxMb} MB: onnxruntime-node ${limit(node)}; WebAssembly ${limit(wasm)}`,
+    `  onnxruntime-node peak RSS target ≤ ${node.targetRssMb} MB: ${node.rssPeakMb <= node.targetRssMb ? 'ok' : 'ABOVE TARGET'}`,
+  ];
+}
+
+export function formatAgentReport(r: AgentBenchReport): string {
+  return [...formatThroughput(r.throughput), ...formatFootprints(r)].join('\n');
 }

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { UserError } from '../../shared/errors.ts';
 import { checkMaeModel } from '../../shared/mae/contract.ts';
 import { readOnnxFile } from './onnx-file.ts';
+import { readWasmBinary, releaseWasmBinary } from './wasm-binary.ts';
 import type { Backend, InferenceOutput, InferenceSession, ModelInfo } from './types.ts';
 
 /** The slice of the onnxruntime API (common to -node and -web) that we use. */
@@ -40,12 +41,40 @@ const require = createRequire(import.meta.url);
  * module (import.meta.url), which breaks once the agent is bundled; pointing it at the
  * installed dist directory works both from source and from a bundle run beside node_modules.
  */
-function wasmDistUrl(): string | undefined {
+function wasmDistDir(): string | undefined {
   try {
-    return pathToFileURL(dirname(require.resolve('onnxruntime-web'))).href + '/';
+    return dirname(require.resolve('onnxruntime-web'));
   } catch {
     return undefined; // not resolvable: let onnxruntime-web use its own lookup
   }
+}
+
+/** Set once onnxruntime-web has compiled its module: later sessions reuse it. */
+let wasmCompiled = false;
+
+type OrtWeb = typeof import('onnxruntime-web');
+
+/**
+ * onnxruntime-web with its .wasm file handed over as one buffer, freed after the first
+ * session compiled it (why: wasm-binary.ts).
+ */
+function withOwnBinary(ort: OrtWeb, binary: ArrayBuffer): OrtLike {
+  ort.env.wasm.wasmBinary = binary;
+  return {
+    Tensor: ort.Tensor as unknown as OrtLike['Tensor'],
+    InferenceSession: {
+      async create(model, options) {
+        try {
+          return (await ort.InferenceSession.create(model, options)) as unknown as OrtSessionLike;
+        } finally {
+          // compiled (or failed for good: onnxruntime-web never retries its initialisation)
+          wasmCompiled = true;
+          ort.env.wasm.wasmBinary = undefined;
+          releaseWasmBinary(binary);
+        }
+      },
+    },
+  };
 }
 
 export const defaultLoaders: RuntimeLoaders = {
@@ -53,9 +82,13 @@ export const defaultLoaders: RuntimeLoaders = {
   wasm: async ({ threads }) => {
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = threads;
-    const dist = wasmDistUrl();
-    if (dist && ort.env.wasm.wasmPaths === undefined) ort.env.wasm.wasmPaths = dist;
-    return ort as unknown as OrtLike;
+    const dist = wasmDistDir();
+    if (dist && ort.env.wasm.wasmPaths === undefined) {
+      ort.env.wasm.wasmPaths = `${pathToFileURL(dist).href}/`;
+    }
+    const own = !wasmCompiled && dist !== undefined && ort.env.wasm.wasmBinary === undefined;
+    const binary = own ? readWasmBinary(dist) : undefined;
+    return binary ? withOwnBinary(ort, binary) : (ort as unknown as OrtLike);
   },
 };
 
