@@ -46,6 +46,30 @@ describe('collector store: history', () => {
     // opening again is a no-op migration
     Store.open(path).close();
   });
+
+  it('migrates a file from before the warm-up flag, staged rows of a crash included', () => {
+    const path = join(tmpDir(), 'pre-warmup.db');
+    const old = new Database(path);
+    const columns = `fleet TEXT NOT NULL, device TEXT NOT NULL, t INTEGER NOT NULL, band_value REAL,
+      drift REAL, recon_mean REAL, measures TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL`;
+    old.exec(`CREATE TABLE history (${columns});
+      INSERT INTO history VALUES ('f1', 'd1', 5000, 1.5, 0.1, 0.2, '{}', 'b1', 0);`);
+    for (let k = 0; k < HISTORY_SLOTS; k++)
+      old.exec(`CREATE TABLE history_recent_${k} (${columns})`);
+    // a staged row the crash left behind, in the device's slot
+    old.exec(`INSERT INTO history_recent_${historySlot('f1', 'd1')}
+      VALUES ('f1', 'd1', 6000, 1.6, 0.1, 0.2, '{}', 'b1', 1)`);
+    old.close();
+    const store = Store.open(path);
+    store.addHistoryRows([historyRow(metrics({ boot: 'b2', seq: 0, t: 7000, phase: 'warmup' }))]);
+    const points = store.history('f1', 'd1', 10);
+    expect(points.map((p) => [p.t, p.seq, p.warmup])).toEqual([
+      [5000, 0, false],
+      [6000, 1, false],
+      [7000, 0, true],
+    ]);
+    store.close();
+  });
 });
 
 describe('collector store: staged history', () => {
