@@ -9,11 +9,25 @@ export interface Clock {
 export interface Timer {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Lets the process exit while the timer is pending (Node's `unref`). Optional: a virtual
+   * timer holds no process open, so it has nothing to release.
+   */
+  unref?(handle: unknown): void;
+}
+
+/** A Timer that also repeats (the collector's tick and summary timers). */
+export interface IntervalTimer extends Timer {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export const systemTimer: Timer = {
+export const systemTimer: IntervalTimer = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  unref: (handle) => void (handle as NodeJS.Timeout).unref(),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
 };
