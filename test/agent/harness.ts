@@ -2,10 +2,8 @@
 // process, brokers (mosquitto as a child process, Aedes in-process) that can be stopped and
 // started again on the same port, and a persistent-session subscriber.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { freePort } from '../support/brokers.ts';
-import { tmpdir } from 'node:os';
+import { freePort, tmpDir as supportTmpDir } from '../support/brokers.ts';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -23,11 +21,10 @@ export const SKAB_MODEL = join(REPO, 'models', 'skab-pump.onnx');
 export const SKAB_LIKE_VALVE1 = skabLikeFile('valve1/1.csv');
 export const SKAB_LIKE_FREE = skabLikeFile('anomaly-free/anomaly-free.csv');
 
-export const tmpDir = (): string => mkdtempSync(join(tmpdir(), 'redband-agent-'));
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const tmpDir = (): string => supportTmpDir('redband-agent-');
 
 /** Shared with the other integration tests. */
-export { freePort, waitFor } from '../support/brokers.ts';
+export { freePort, sleep, waitFor } from '../support/brokers.ts';
 
 export interface CliRun {
   code: number | null;

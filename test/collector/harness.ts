@@ -19,6 +19,7 @@ export const quietLog = pino({ level: 'silent' });
 
 export {
   freePort,
+  sleep,
   startMosquitto,
   type RunningMosquitto as Mosquitto,
 } from '../support/brokers.ts';
@@ -37,8 +38,6 @@ export function waitFor<T>(
 }
 
 export const mosquittoAvailable = (): boolean => hasCommand('mosquitto');
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function publisher(url: string, protocolVersion: 4 | 5 = 4): Promise<MqttClient> {
   return mqtt.connectAsync(url, { protocolVersion, reconnectPeriod: 0 });

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 
+/** A fixed wait, for a real process under test only; in-process timers are stepped instead. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export function tmpDir(prefix = 'redband-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
