@@ -274,8 +274,15 @@ export function buildPackage(opts: BuildOptions): BuildResult {
   for (const note of config.notes) opts.progress(`note: ${note}`);
 
   const outDir = resolve(opts.cwd, opts.out);
-  mkdirSync(outDir, { recursive: true });
-  const tmp = mkdtempSync(join(outDir, '.staging-'));
+  let tmp: string;
+  try {
+    mkdirSync(outDir, { recursive: true });
+    tmp = mkdtempSync(join(outDir, '.staging-'));
+  } catch (e) {
+    throw new PackageError(
+      `--out ${opts.out}: cannot write there (${(e as NodeJS.ErrnoException).code ?? e})`,
+    );
+  }
   try {
     const staged = stage(opts, info, config, sqlite, tmp);
     const result = pack(staged, tmp, outDir, opts.progress);

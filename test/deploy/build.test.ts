@@ -94,6 +94,11 @@ describe('build:agent refuses bad input in one line, exit 2, before any slow ste
       ),
     },
     {
+      name: 'an --out that cannot be written',
+      args: ['--out', join(dir, 'bad.yaml', 'out')], // under a file
+      error: /--out \S+\/bad\.yaml\/out: cannot write there \(ENOTDIR\)$/,
+    },
+    {
       name: 'a missing --sqlite-binary',
       args: ['--sqlite-binary', 'nope.node'],
       error: /--sqlite-binary nope\.node: file not found$/,
@@ -102,7 +107,7 @@ describe('build:agent refuses bad input in one line, exit 2, before any slow ste
 
   it.each(cases)('$name', ({ args, error }) => {
     const out = tmpDir('redband-build-out-');
-    const run = build([...args, '--out', out]);
+    const run = build(['--out', out, ...args]); // a case's own --out comes last and wins
     expect(run.status, run.stderr).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^build:agent: /);
