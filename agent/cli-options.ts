@@ -37,7 +37,7 @@ export function addAgentOptions(cmd: Command): Command {
     .option('--device <id>', 'device id, overriding device / $REDBAND_DEVICE / host name')
     .option('--fleet <id>', 'fleet id, overriding fleet')
     .option('--duration <seconds>', 'stop after this many seconds', parseSeconds)
-    .addOption(logFormatOption());
+    .addOption(logFormatOption("the config's log.format"));
 }
 
 /** commander's parsed options as RunOptions (drops the unset ones). */

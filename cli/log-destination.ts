@@ -11,11 +11,12 @@ import {
   type LogFormat,
 } from '../shared/log-format.ts';
 
-/** `--log-format json|pretty`; without it the format follows the config, then the terminal. */
-export function logFormatOption(): Option {
+/** `--log-format json|pretty`; without it the config's key (if the side has one), then the terminal. */
+export function logFormatOption(configKey?: string): Option {
+  const fallback = `${configKey ? `${configKey}, else ` : ''}pretty on a terminal, json otherwise`;
   return new Option(
     '--log-format <format>',
-    'log lines on stderr: json (for journald and log shippers) or pretty (for a person); default: pretty on a terminal, json otherwise',
+    `log lines on stderr: json (for journald and log shippers) or pretty (for a person); default: ${fallback}`,
   ).choices(LOG_FORMATS);
 }
 
