@@ -4,12 +4,10 @@
 import type { Readable } from 'node:stream';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { SchedulerLike } from 'rxjs';
+import type { Clock } from '../../shared/clock.ts';
 import type { SourceLog } from './common/config.ts';
 
-export interface Clock {
-  /** epoch ms */
-  now(): number;
-}
+export { systemClock, type Clock } from '../../shared/clock.ts';
 
 export interface SourceFiles {
   /** up to `maxBytes` from the start of the file, synchronously (layout checks at startup) */
@@ -29,5 +27,3 @@ export interface SourceDeps {
   mqttConnect?: MqttConnect;
   stdin?: Readable;
 }
-
-export const systemClock: Clock = { now: () => Date.now() };

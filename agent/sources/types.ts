@@ -1,5 +1,9 @@
 // What every source plugin produces: timestamped samples of C channels.
 import type { Observable } from 'rxjs';
+import type { z } from 'zod';
+import type { ComponentFactory } from '../component.ts';
+import type { SourceStats } from './common/stats.ts';
+import type { SourceDeps } from './deps.ts';
 
 export interface Sample {
   /** data time, Unix epoch ms (from the data itself for replays; simulated time for `sim`) */
@@ -33,3 +37,14 @@ export interface Source {
    */
   pull?(): AsyncIterator<Sample[]>;
 }
+
+/** A source with the counters the agent publishes in its health message. */
+export interface StatefulSource extends Source {
+  stats(): SourceStats;
+}
+
+/** What a source plugin registers: its kind, its config schema (without `kind`), its factory. */
+export type SourceFactory<
+  Type extends string = string,
+  Schema extends z.ZodObject = z.ZodObject,
+> = ComponentFactory<Type, Schema, SourceDeps, StatefulSource>;

@@ -15,7 +15,7 @@ import {
 import { asyncFeed, pacedSamples, samplesFromPull } from '../common/pacing.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type SourceDeps, type SourceFiles } from '../deps.ts';
-import type { FaultLabel, Sample, Source } from '../types.ts';
+import type { FaultLabel, Sample, Source, SourceFactory } from '../types.ts';
 import { resolveLayout } from './layout.ts';
 import { BadCells, LabelRuns, readCsvSamples } from './reader.ts';
 
@@ -161,3 +161,9 @@ export function createCsvSource(input: CsvConfigInput, deps: SourceDeps = {}): C
     }),
   };
 }
+
+export const factory: SourceFactory<'csv', typeof configSchema> = {
+  type: 'csv',
+  configSchema,
+  create: createCsvSource,
+};

@@ -14,7 +14,7 @@ import { brokerUrlSchema } from '../../../shared/schema/mqtt-connection.ts';
 import { DEFAULT_MAX_SAMPLE_BYTES, decodeJsonSample } from '../common/json-sample.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type MqttConnect, type SourceDeps } from '../deps.ts';
-import type { Sample, Source } from '../types.ts';
+import type { Sample, Source, SourceFactory } from '../types.ts';
 
 export const configSchema = z.strictObject({
   url: brokerUrlSchema.default('mqtt://localhost:1883'),
@@ -126,3 +126,9 @@ export function createMqttSource(input: MqttConfigInput, deps: SourceDeps = {}):
     }),
   };
 }
+
+export const factory: SourceFactory<'mqtt', typeof configSchema> = {
+  type: 'mqtt',
+  configSchema,
+  create: createMqttSource,
+};

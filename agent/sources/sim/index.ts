@@ -19,7 +19,7 @@ import {
 import { pacedSamples, samplesFromPull, syncFeed } from '../common/pacing.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type SourceDeps } from '../deps.ts';
-import type { FaultLabel, Sample, Source } from '../types.ts';
+import type { FaultLabel, Sample, Source, SourceFactory } from '../types.ts';
 
 export const faultSchema = z.strictObject({
   kind: z.enum(SIM_FAULT_KINDS),
@@ -172,3 +172,9 @@ export function createSimSource(input: SimConfigInput, deps: SourceDeps = {}): S
     stats: () => ({ ...stats, malformed_by_cause: { ...stats.malformed_by_cause } }),
   };
 }
+
+export const factory: SourceFactory<'sim', typeof configSchema> = {
+  type: 'sim',
+  configSchema,
+  create: createSimSource,
+};

@@ -14,7 +14,7 @@ import {
 import { DEFAULT_MAX_SAMPLE_BYTES, decodeJsonSample } from '../common/json-sample.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type SourceDeps } from '../deps.ts';
-import type { Sample, Source } from '../types.ts';
+import type { Sample, Source, SourceFactory } from '../types.ts';
 
 export const configSchema = z.strictObject({
   /** channel names, in the order of array payloads */
@@ -100,3 +100,9 @@ export function createStdinSource(input: StdinConfigInput, deps: SourceDeps = {}
     }),
   };
 }
+
+export const factory: SourceFactory<'stdin', typeof configSchema> = {
+  type: 'stdin',
+  configSchema,
+  create: createStdinSource,
+};
