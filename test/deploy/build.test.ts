@@ -3,7 +3,7 @@
 // from the addon it is given and carries that architecture's binaries only. The ELF reader
 // and the node_modules selection, on their own.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -148,6 +148,7 @@ describe('build:agent for a foreign architecture', () => {
     expect(readFileSync(join(dir, name, 'package.env'), 'utf8')).toContain(
       `PACKAGE_ARCH=${FOREIGN}\n`,
     );
+    rmSync(dir, { recursive: true, force: true }); // a package and its bundle: some 30 MB
   });
 });
 

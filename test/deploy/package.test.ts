@@ -11,11 +11,12 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { elfArch } from '../../scripts/package/elf.ts';
 import { decodeMetrics, decodeStatus } from '../../shared/schema/index.ts';
 import { VERSION } from '../../shared/version.ts';
@@ -25,7 +26,14 @@ import { REPO } from '../support/processes.ts';
 
 const ARCH = process.arch;
 const NAME = `redband-agent-${VERSION}-linux-${ARCH}`;
-const out = tmpDir('redband-dist-');
+/** the package, its unpacked and its installed copy: some 150 MB, removed after the tests */
+const made: string[] = [];
+const scratch = (prefix: string): string => {
+  const dir = tmpDir(prefix);
+  made.push(dir);
+  return dir;
+};
+const out = scratch('redband-dist-');
 const tarball = join(out, `${NAME}.tar.gz`);
 let build: ReturnType<typeof spawnSync>;
 
@@ -93,14 +101,14 @@ describe(`the device package (linux-${ARCH})`, () => {
 
   it('installs with install.sh --prefix and the installed agent publishes to a broker', async () => {
     expect(build.status, String(build.stderr)).toBe(0);
-    const unpacked = tmpDir('redband-unpacked-');
+    const unpacked = scratch('redband-unpacked-');
     expect(spawnSync('tar', ['-xzf', tarball, '-C', unpacked]).status).toBe(0);
     const natives = filesUnder(join(unpacked, NAME)).filter((f) => /\.(node|so(\.\d+)*)$/.test(f));
     expect(natives.length).toBeGreaterThan(0);
     for (const f of natives) expect(elfArch(head(f)), f).toBe(ARCH);
 
     // README step 2: install.sh --prefix (no root: no user, no systemctl)
-    const prefix = tmpDir('redband-root-');
+    const prefix = scratch('redband-root-');
     const install = spawnSync(join(unpacked, NAME, 'install.sh'), ['--prefix', prefix], {
       encoding: 'utf8',
     });
@@ -149,4 +157,8 @@ describe(`the device package (linux-${ARCH})`, () => {
       await broker.close();
     }
   });
+});
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
