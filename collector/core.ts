@@ -21,11 +21,10 @@ import { toAlert } from './alert.ts';
 import { AlertOutbox, type AlertPublisher, type OutboxEntry } from './alert-outbox.ts';
 import { LastMetrics, latestFacts, type DashboardDevice } from './last-metrics.ts';
 import { deviceView, type FleetDevice } from './summary.ts';
+import { systemTimer, type Clock, type Timer } from '../shared/clock.ts';
 
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
+// Callers that took the clock from here before it moved to shared/ (collector/http.ts).
+export { systemClock, type Clock } from '../shared/clock.ts';
 
 export interface IncomingMessage {
   topic: string;
@@ -67,7 +66,7 @@ export class CollectorCore {
   private readonly writer: BatchWriter;
   private lastSnapshot: number;
   private readonly viewsDue = new Set<string>();
-  private eventTimer: NodeJS.Timeout | null = null;
+  private eventTimer: unknown = null;
   private readonly outbox: AlertOutbox;
   readonly dirtyFleets = new Set<string>();
   readonly startedAt: number;
@@ -84,6 +83,8 @@ export class CollectorCore {
     readonly metrics: CollectorMetrics,
     private readonly log: Logger,
     private readonly clock: Clock,
+    /** the group-commit window and the device-event coalescing run on it */
+    private readonly timer: Timer = systemTimer,
   ) {
     this.startedAt = clock.now();
     this.shared = config.mqtt.shared_subscription_group !== null;
@@ -156,7 +157,7 @@ export class CollectorCore {
   }
 
   private queued: IncomingMessage[] = [];
-  private flushTimer: NodeJS.Timeout | null = null;
+  private flushTimer: unknown = null;
   private flushImmediate: NodeJS.Immediate | null = null;
 
   /**
@@ -169,15 +170,15 @@ export class CollectorCore {
   enqueue(msg: IncomingMessage): void {
     this.queued.push(msg);
     if (this.queued.length >= this.config.ingest.max_batch) return this.flush();
-    if (this.flushTimer || this.flushImmediate) return;
+    if (this.flushTimer !== null || this.flushImmediate) return;
     const w = this.config.ingest.batch_window;
-    if (w > 0) this.flushTimer = setTimeout(() => this.flush(), w);
+    if (w > 0) this.flushTimer = this.timer.setTimeout(() => this.flush(), w);
     else this.flushImmediate = setImmediate(() => this.flush());
   }
 
   /** Ingests whatever is queued (also called at shutdown). */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushTimer !== null) this.timer.clearTimeout(this.flushTimer);
     if (this.flushImmediate) clearImmediate(this.flushImmediate);
     this.flushTimer = null;
     this.flushImmediate = null;
@@ -220,12 +221,15 @@ export class CollectorCore {
   private viewChanged(k: string): void {
     if (this.listeners.device.size === 0) return;
     this.viewsDue.add(k);
-    this.eventTimer ??= setTimeout(() => this.flushEvents(), EVENT_COALESCE_MS).unref();
+    if (this.eventTimer !== null) return;
+    this.eventTimer = this.timer.setTimeout(() => this.flushEvents(), EVENT_COALESCE_MS);
+    // a pending dashboard event must not keep a stopping process alive
+    this.timer.unref?.(this.eventTimer);
   }
 
   /** Emits the queued device views now (also at stop). */
   flushEvents(): void {
-    if (this.eventTimer) clearTimeout(this.eventTimer);
+    if (this.eventTimer !== null) this.timer.clearTimeout(this.eventTimer);
     this.eventTimer = null;
     const keys = [...this.viewsDue];
     this.viewsDue.clear();

@@ -3,7 +3,8 @@
 // (the subscription). Stop order is the reverse: producer first, SQLite last.
 import pino, { type Logger } from 'pino';
 import type { CollectorConfig } from './config.ts';
-import { CollectorCore, systemClock, type Clock } from './core.ts';
+import { systemClock, systemTimer, type Clock, type IntervalTimer } from '../shared/clock.ts';
+import { CollectorCore } from './core.ts';
 import { HttpServer } from './http.ts';
 import { LogLimiter } from './ingest.ts';
 import { CollectorMetrics } from './metrics.ts';
@@ -22,6 +23,8 @@ import type { LogFormat } from '../shared/log-format.ts';
 
 export interface CollectorDeps {
   clock?: Clock;
+  /** the tick and summary intervals, the shutdown bounds, the core's and the transport's timers */
+  timer?: IntervalTimer;
   logger?: Logger;
   /** collect Node process metrics too (off in tests: they are process-global) */
   processMetrics?: boolean;
@@ -61,11 +64,20 @@ export function createLogger(
 
 const PRUNE_EVERY_MS = 60_000;
 
+/** Resolves after `ms` on `timer`; a shutdown bound, so it does not hold the process open. */
+function elapsed(timer: IntervalTimer, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const handle = timer.setTimeout(resolve, ms);
+    timer.unref?.(handle);
+  });
+}
+
 export async function startCollector(
   config: CollectorConfig,
   deps: CollectorDeps = {},
 ): Promise<Collector> {
   const clock = deps.clock ?? systemClock;
+  const timer = deps.timer ?? systemTimer;
   const log = deps.logger ?? createLogger();
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
@@ -92,7 +104,7 @@ export async function startCollector(
       { devices: () => core?.devices() ?? [], forecastMinPoints: config.forecast.min_points },
       deps.processMetrics ?? false,
     );
-    core = new CollectorCore(config, store, metrics, log, clock);
+    core = new CollectorCore(config, store, metrics, log, clock, timer);
     const c = core;
 
     const http = new HttpServer(
@@ -118,7 +130,7 @@ export async function startCollector(
       log.info({ url: broker.url }, 'embedded MQTT broker listening');
     }
     const brokerUrl = config.mqtt.url ?? broker!.url;
-    const transport = new MqttTransport(config, brokerUrl, log, security);
+    const transport = new MqttTransport(config, brokerUrl, log, security, timer);
     const perMessage = config.ingest.commit === 'per-message';
     c.on('flushed', (committed) => transport.releaseAcks(committed));
     cleanups.push(() => transport.close());
@@ -154,12 +166,12 @@ export async function startCollector(
           .catch(() => undefined);
       }
     };
-    const timers: NodeJS.Timeout[] = [];
+    const intervals: unknown[] = [];
     if (deps.timers ?? true) {
       let lastPrune = 0;
       const tickErrors = new LogLimiter(60_000);
-      timers.push(
-        setInterval(() => {
+      intervals.push(
+        timer.setInterval(() => {
           try {
             c.tick();
             if (clock.now() - lastPrune >= PRUNE_EVERY_MS) {
@@ -178,9 +190,9 @@ export async function startCollector(
               log.error({ err: (e as Error).message, held_back: held }, 'tick failed');
           }
         }, config.tick_interval),
-        setInterval(() => void publishSummaries(), config.summary_interval),
+        timer.setInterval(() => void publishSummaries(), config.summary_interval),
       );
-      cleanups.push(() => timers.forEach(clearInterval));
+      cleanups.push(() => intervals.forEach((h) => timer.clearInterval(h)));
     }
 
     // The producer first at stop: no more messages are taken.
@@ -193,10 +205,10 @@ export async function startCollector(
       c.flushEvents();
       if (transport.connected) {
         // bounded: a broker that never acks must not hang shutdown; unacked alerts stay in the outbox
-        await Promise.race([c.drain(), new Promise((r) => setTimeout(r, 2000).unref())]);
+        await Promise.race([c.drain(), elapsed(timer, 2000)]);
       }
       c.flushAcked();
-      await Promise.race([publishSummaries(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await Promise.race([publishSummaries(), elapsed(timer, 1000)]);
     });
     if (deps.waitForBroker ?? true) await subscribed;
     log.info(

@@ -16,6 +16,7 @@ import {
   type AlertMessage,
 } from '../shared/schema/index.ts';
 import { Backoff } from '../shared/backoff.ts';
+import { systemTimer, type Timer } from '../shared/clock.ts';
 import { UserError } from '../shared/errors.ts';
 import type { MqttSecurityOptions } from '../shared/mqtt-credentials.ts';
 import type { CollectorConfig } from './config.ts';
@@ -117,7 +118,7 @@ export class MqttTransport {
   /** the connection corked since the first message of the batch being gathered */
   private held: Duplex | null = null;
   private closing = false;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: unknown = null;
   private readonly backoff = new Backoff(RECONNECT_BACKOFF);
   private subscribedOnce = false;
 
@@ -127,6 +128,8 @@ export class MqttTransport {
     private readonly log: Logger,
     /** username, password, TLS files and checking (shared/mqtt-credentials.ts) */
     private readonly security: MqttSecurityOptions = {},
+    /** the reconnect backoff waits on it */
+    private readonly timer: Timer = systemTimer,
   ) {}
 
   /** connected to the broker and subscribed */
@@ -182,14 +185,14 @@ export class MqttTransport {
     });
     client.on('error', (e) => (lastError = e));
     client.on('close', () => {
-      if (this.closing || this.retryTimer) return;
+      if (this.closing || this.retryTimer !== null) return;
       const delay = this.backoff.next();
       const why = `${wasConnected ? 'lost the broker' : 'waiting for the broker'} at ${shown}: ${describeError(lastError)}, next try in ${formatDelay(delay)}`;
       wasConnected = false;
       lastError = null;
       onState(why);
       this.log.warn({ broker: shown, retry_in_ms: Math.round(delay) }, why);
-      this.retryTimer = setTimeout(() => {
+      this.retryTimer = this.timer.setTimeout(() => {
         this.retryTimer = null;
         if (this.closing) return;
         // keep the stores: QoS 1 publishes (alerts) not yet acknowledged are sent again
@@ -295,7 +298,7 @@ export class MqttTransport {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.retryTimer !== null) this.timer.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const c = this.client;
     this.client = null;

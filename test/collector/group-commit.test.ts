@@ -2,12 +2,13 @@
 // share one transaction, a full batch is committed at once, and a stop commits what is queued.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CollectorCore, systemClock } from '../../collector/core.ts';
+import { CollectorCore } from '../../collector/core.ts';
 import { CollectorMetrics } from '../../collector/metrics.ts';
 import { Store } from '../../collector/store.ts';
 import { deviceTopic } from '../../shared/schema/index.ts';
 import { metrics, testConfig } from './fixtures.ts';
-import { quietLog, sleep, tmpDir } from './harness.ts';
+import { quietLog, tmpDir } from './harness.ts';
+import { VirtualTime } from '../support/virtual-time.ts';
 
 let store: Store | null = null;
 afterEach(() => store?.close());
@@ -17,12 +18,14 @@ function core(ingest: Record<string, unknown>) {
     ingest: { rate_per_s: 1e6, burst: 1e6, ...ingest },
   });
   store = Store.open(config.db.path);
+  const time = new VirtualTime(Date.UTC(2026, 0, 1));
   const c = new CollectorCore(
     config,
     store,
     new CollectorMetrics({ devices: () => [], forecastMinPoints: 3 }),
     quietLog,
-    systemClock,
+    time,
+    time,
   );
   const batches: number[] = [];
   c.on('ingested', (n) => batches.push(n));
@@ -32,22 +35,28 @@ function core(ingest: Record<string, unknown>) {
       payload: Buffer.from(JSON.stringify(metrics({ seq, t: 60_000 + seq * 10_000 }))),
     });
   const rows = () => store!.history('f1', 'd1', 1000).length;
-  return { c, batches, send, rows };
+  return { c, batches, send, rows, time };
 }
 
 describe('group commit', () => {
-  it('messages within batch_window share one transaction, committed after the window', async () => {
-    const { batches, send, rows } = core({ batch_window: '50ms' });
+  it('messages within batch_window share one transaction, committed when the window ends', () => {
+    const { batches, send, rows, time } = core({ batch_window: '50ms' });
     send(0);
-    await sleep(5);
+    time.advance(5);
     send(1);
     send(2);
-    await sleep(5);
-    // still inside the window: nothing committed yet
+    // the window runs from the first queued message, not the last
+    time.advance(44);
     expect(rows()).toBe(0);
-    await sleep(100);
+    time.advance(1);
     expect(batches).toEqual([3]);
     expect(rows()).toBe(3);
+    // the next message opens a new window
+    send(3);
+    time.advance(49);
+    expect(batches).toEqual([3]);
+    time.advance(1);
+    expect(batches).toEqual([3, 1]);
   });
 
   it('a full batch (max_batch) is committed at once, without waiting for the window', () => {

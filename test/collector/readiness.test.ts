@@ -4,7 +4,8 @@
 // messages, 503 again once a stop has begun.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CollectorCore, systemClock } from '../../collector/core.ts';
+import { CollectorCore } from '../../collector/core.ts';
+import { systemClock } from '../../shared/clock.ts';
 import { startCollector } from '../../collector/factories.ts';
 import { HttpServer } from '../../collector/http.ts';
 import { CollectorMetrics } from '../../collector/metrics.ts';

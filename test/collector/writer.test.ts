@@ -3,7 +3,8 @@
 // closing SQLite without the stop-time checkpoint.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CollectorCore, type Clock, type IncomingMessage } from '../../collector/core.ts';
+import { CollectorCore, type IncomingMessage } from '../../collector/core.ts';
+import type { Clock } from '../../shared/clock.ts';
 import { CollectorMetrics } from '../../collector/metrics.ts';
 import { Store } from '../../collector/store.ts';
 import { deviceTopic } from '../../shared/schema/index.ts';
