@@ -40,13 +40,14 @@ import {
 import type { SourceDeps } from './sources/deps.ts';
 import { createSource } from './sources/registry.ts';
 import type { Source } from './sources/types.ts';
-import { createSink, type SinkDeps } from './sinks/index.ts';
+import { createSink, type SinkDeps } from './sinks/registry.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
 
 export interface AgentDeps {
   log: Logger;
   sourceDeps?: SourceDeps;
   stdout?: Writable;
-  clock?: () => number;
+  clock?: Clock;
   sink?: Partial<SinkDeps>;
   /** an already loaded session (benchmarks); the agent still closes it on stop */
   session?: InferenceSession;
@@ -84,7 +85,7 @@ const LOGGED_ERRORS_PER_STAGE = 10;
 export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promise<Agent> {
   const config = loaded.config;
   const log = deps.log;
-  const clock = deps.clock ?? Date.now;
+  const clock = deps.clock ?? systemClock;
   const session =
     deps.session ??
     (await loadModel(config.model.path, {
@@ -124,16 +125,13 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     log.info({ reason }, 'level-shift re-baseline requested');
     rebaselineControl.request(reason);
   };
-  const sink = createSink(
-    { ...config, device: loaded.device },
-    {
-      log,
-      stdout: deps.stdout,
-      clock,
-      onCommand: (c) => rebaseline(`operator: ${c.reason}`),
-      ...deps.sink,
-    },
-  );
+  const sink = createSink(config, loaded.device, {
+    log,
+    stdout: deps.stdout,
+    clock,
+    onCommand: (c) => rebaseline(`operator: ${c.reason}`),
+    ...deps.sink,
+  });
   const counters = new PipelineCounters();
   const errorsLogged = new Map<string, number>();
   const registry = new StageRegistry((stage, error) => {
@@ -162,7 +160,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     name: 'publish',
     push(snap) {
       const health = readHealth({ counters, queue: pipeline!.queue, session, sink });
-      sink.publishMetrics(numbering.build(snap, health, clock()));
+      sink.publishMetrics(numbering.build(snap, health, clock.now()));
     },
   };
 
@@ -173,7 +171,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     stopping ??= (async () => {
       pipeline?.stop();
       await pipeline?.done.catch((e: unknown) => log.error({ err: String(e) }, 'pipeline failed'));
-      await sink.stop(statusMessage(identity, statusInfo, 'offline', clock()));
+      await sink.stop(statusMessage(identity, statusInfo, 'offline', clock.now()));
       await session.close();
       log.info(
         {
@@ -196,7 +194,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     stop,
     rebaseline,
     async start() {
-      const online = statusMessage(identity, statusInfo, 'online', clock());
+      const online = statusMessage(identity, statusInfo, 'online', clock.now());
       await sink.start(online);
       pipeline = startPipeline({
         source,

@@ -4,11 +4,17 @@
 // dispatched on, so adding a component is adding it to its list.
 import type { z } from 'zod';
 
-export interface ComponentFactory<Type extends string, Schema extends z.ZodType, Deps, Out> {
+export interface ComponentFactory<
+  Type extends string,
+  Schema extends z.ZodType,
+  Deps,
+  Out,
+  Config = z.input<Schema>,
+> {
   readonly type: Type;
   readonly configSchema: Schema;
   // A method, so a factory whose create takes its own config type fits the registry's type.
-  create(config: z.input<Schema>, deps: Deps): Out;
+  create(config: Config, deps: Deps): Out;
 }
 
 /** The factories keyed by type; a type registered twice is a programming error. */

@@ -14,6 +14,7 @@ import type { Sink, SinkStats } from '../types.ts';
 import { Backoff } from '../../../shared/backoff.ts';
 import { TokenBucket } from '../../../shared/token-bucket.ts';
 import type { Outbox } from './outbox.ts';
+import { systemClock, systemTimer, type Clock, type Timer } from '../../../shared/clock.ts';
 
 export interface MqttSinkOptions {
   url: string;
@@ -23,7 +24,7 @@ export interface MqttSinkOptions {
   log: Logger;
   username?: string;
   password?: string;
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean };
   /** QoS 1 messages awaiting PUBACK at once */
   maxInflight: number;
   /** outbox sending rate (messages/s) and burst, so a long backlog does not flood the broker */
@@ -32,7 +33,8 @@ export interface MqttSinkOptions {
   backoff: { initialMs: number; maxMs: number };
   /** how long stop() waits for the outbox to empty before giving up (the rest stays on disk) */
   flushTimeoutMs: number;
-  clock?: () => number;
+  clock?: Clock;
+  timer?: Timer;
   /** outbox trouble (drops, a disk that refuses writes) is logged at most once per this */
   logPeriodMs?: number;
   connect?: (url: string, opts: IClientOptions) => MqttClient;
@@ -45,12 +47,13 @@ export const clientIdFor = (fleet: string, device: string): string =>
 
 export function createMqttSink(opts: MqttSinkOptions): Sink {
   const { outbox, log } = opts;
-  const clock = opts.clock ?? Date.now;
+  const clock = opts.clock ?? systemClock;
+  const timer = opts.timer ?? systemTimer;
   const connectFn = opts.connect ?? mqttConnect;
   const statusTopic = deviceTopic(opts.fleet, opts.device, 'status');
   const commandTopic = deviceTopic(opts.fleet, opts.device, 'command');
   const backoff = new Backoff(opts.backoff);
-  const bucket = new TokenBucket(opts.rate, opts.burst, clock());
+  const bucket = new TokenBucket(opts.rate, opts.burst, clock.now());
   let client: MqttClient | null = null;
   let connected = false;
   let stopping = false;
@@ -58,8 +61,8 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
   let closed = false;
   let stopped: Promise<void> | null = null;
   let online: StatusMessage | null = null;
-  let reconnectTimer: NodeJS.Timeout | null = null;
-  let drainTimer: NodeJS.Timeout | null = null;
+  let reconnectTimer: unknown = null;
+  let drainTimer: unknown = null;
   /** outbox ids handed to the current client and not acknowledged yet */
   const inflight = new Set<number>();
   /** highest id handed to the current client; a new connection starts over from the outbox head */
@@ -77,9 +80,9 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
     while (inflight.size < opts.maxInflight) {
       const [rec] = outbox.next(cursor, 1);
       if (!rec) break;
-      const wait = bucket.take(clock());
+      const wait = bucket.take(clock.now());
       if (wait > 0) {
-        drainTimer = setTimeout(() => {
+        drainTimer = timer.setTimeout(() => {
           drainTimer = null;
           drain();
         }, wait);
@@ -106,7 +109,7 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
     if (stopping || reconnectTimer) return;
     const delay = backoff.next();
     log.info({ delayMs: Math.round(delay) }, 'mqtt reconnect scheduled');
-    reconnectTimer = setTimeout(() => {
+    reconnectTimer = timer.setTimeout(() => {
       reconnectTimer = null;
       open();
     }, delay);
@@ -138,7 +141,7 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
       inflight.clear();
       cursor = 0;
       log.info({ url: opts.url }, 'mqtt connected');
-      const status = { ...online!, sent_at: clock() };
+      const status = { ...online!, sent_at: clock.now() };
       c.publish(statusTopic, JSON.stringify(status), { qos: 1, retain: true });
       if (opts.onCommand) c.subscribe(commandTopic, { qos: 1 });
       drain();
@@ -176,7 +179,7 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
   let droppedLogged = 0;
   let lastDropLog = Number.NEGATIVE_INFINITY;
   const reportOutbox = (): void => {
-    const now = clock();
+    const now = clock.now();
     const file = outbox.location;
     if (outbox.degraded && degradedSince === null) {
       degradedSince = lastDegradedLog = now;
@@ -210,18 +213,18 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
   const waitIdle = (timeoutMs: number): Promise<void> =>
     new Promise((resolve) => {
       if (outbox.depth === 0 || !connected) return resolve();
-      const timer = setTimeout(resolve, timeoutMs);
+      const t = timer.setTimeout(resolve, timeoutMs);
       idleWaiters.push(() => {
-        clearTimeout(timer);
+        timer.clearTimeout(t);
         resolve();
       });
     });
 
   const publishOffline = (c: MqttClient, offline: StatusMessage): Promise<void> =>
     new Promise((resolve) => {
-      const timer = setTimeout(resolve, opts.flushTimeoutMs);
+      const t = timer.setTimeout(resolve, opts.flushTimeoutMs);
       c.publish(statusTopic, JSON.stringify(offline), { qos: 1, retain: true }, () => {
-        clearTimeout(timer);
+        timer.clearTimeout(t);
         resolve();
       });
     });
@@ -249,8 +252,8 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
       stopped ??= (async () => {
         await waitIdle(opts.flushTimeoutMs);
         stopping = true;
-        if (reconnectTimer) clearTimeout(reconnectTimer);
-        if (drainTimer) clearTimeout(drainTimer);
+        if (reconnectTimer) timer.clearTimeout(reconnectTimer);
+        if (drainTimer) timer.clearTimeout(drainTimer);
         const c = client;
         if (c && connected) await publishOffline(c, offline);
         if (c) await new Promise<void>((resolve) => c.end(!connected, {}, () => resolve()));
