@@ -4,15 +4,14 @@
 import { z } from 'zod';
 import { bandSchema, topicIdSchema } from '../../shared/schema/common.ts';
 import { scalarMeasureSchema } from '../../shared/schema/common.ts';
-import { brokerUrlSchema, mqttConnectionSchema } from '../../shared/schema/mqtt-connection.ts';
 import { LOG_FORMATS } from '../../shared/log-format.ts';
 import { DEFAULT_CALIBRATION } from '../../shared/detect/mean-shift.ts';
 import { DEFAULT_SETTLE_FRACTION } from '../../shared/detect/episode.ts';
+import { sinkConfigShape, sinkKinds } from '../sinks/registry.ts';
 import { sourceConfigSchema } from '../sources/registry.ts';
 import { BAND_MIN_RELATIVE_HALF_WIDTH, BAND_SOURCES } from '../pipeline/band.ts';
 
-/** the outbox directory when the config names none, relative to the working directory */
-export const DEFAULT_OUTBOX_DIR = '.redband/outbox';
+export { DEFAULT_OUTBOX_DIR } from '../sinks/registry.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -68,7 +67,7 @@ export const agentConfigSchema = z.strictObject({
   sketch: sketchSchema.prefault({ kind: 'forgetting' }),
   publish: z
     .strictObject({
-      sink: z.enum(['mqtt', 'stdout']).default('mqtt'),
+      sink: z.enum(sinkKinds).default('mqtt'),
       /** windows per metrics snapshot (P) */
       period_windows: positiveInt.default(20),
     })
@@ -129,33 +128,8 @@ export const agentConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  /**
-   * the connection settings shared with the collector (shared/schema/mqtt-connection.ts),
-   * less client_id: an agent's is redband-agent-<fleet>-<device>, one per device, so two
-   * devices cannot take over each other's session
-   */
-  mqtt: mqttConnectionSchema
-    .omit({ client_id: true })
-    .extend({
-      url: brokerUrlSchema.default('mqtt://localhost:1883'),
-      max_inflight: positiveInt.max(1000).default(16),
-      /** outbox send rate, messages/s, and burst */
-      rate: z.number().positive().default(50),
-      burst: positiveInt.default(100),
-      backoff_initial_ms: positiveInt.default(500),
-      backoff_max_ms: positiveInt.default(60_000),
-      flush_timeout_ms: positiveInt.default(5_000),
-    })
-    .prefault({}),
-  outbox: z
-    .strictObject({
-      /** one SQLite file per fleet/device below this directory; default .redband/outbox in the working directory */
-      dir: z.string().min(1).optional(),
-      max_messages: positiveInt.default(10_000),
-      max_bytes: positiveInt.default(16 * 1024 * 1024),
-      max_age_s: positiveInt.default(7 * 24 * 3600),
-    })
-    .prefault({}),
+  // the sinks' sections (mqtt, outbox): agent/sinks/*/config
+  ...sinkConfigShape,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
