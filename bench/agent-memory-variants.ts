@@ -76,7 +76,7 @@ export function formatVariants(
   const w = Math.max(...variants.map((v) => v.label.length)) + 2;
   const lines = [
     title,
-    `  ${'runtime'.padEnd(6)}${'variant'.padEnd(w)}${'peak RSS'.padStart(16)}${'after warm-up'.padStart(15)}${'CPU/window'.padStart(12)}${'peak / none'.padStart(13)}`,
+    `  ${'runtime'.padEnd(9)}${'variant'.padEnd(w)}${'peak RSS'.padStart(16)}${'after warm-up'.padStart(15)}${'CPU/window'.padStart(12)}${'peak / none'.padStart(13)}`,
   ];
   variants.forEach((v, i) => {
     const r = runs[i]!;
@@ -84,7 +84,7 @@ export function formatVariants(
     const peak = median(peaks);
     const range = `${Math.min(...peaks).toFixed(0)}–${Math.max(...peaks).toFixed(0)}`;
     lines.push(
-      `  ${v.runtime.padEnd(6)}${v.label.padEnd(w)}${`${peak.toFixed(1)} (${range})`.padStart(16)}${median(
+      `  ${v.runtime.padEnd(9)}${v.label.padEnd(w)}${`${peak.toFixed(1)} (${range})`.padStart(16)}${median(
         r.map((x) => x.rssAfterWarmupMb),
       )
         .toFixed(1)

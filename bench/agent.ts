@@ -323,8 +323,9 @@ function formatThroughput(t: AgentBenchReport['throughput']): string[] {
 function formatFootprints(r: AgentBenchReport): string[] {
   const { footprint: node, wasmFootprint: wasm, unit } = r;
   const env = Object.entries(unit.env).map(([k, v]) => `${k}=${v}`);
-  const row = (label: string, n: string, w: string, ratio?: number) =>
-    `  ${label.padEnd(22)}${n.padStart(14)}${w.padStart(14)}${ratio === undefined ? '' : ratio.toFixed(2).padStart(12)}`;
+  const row = (label: string, n: string, w: string, ratio = '') =>
+    `  ${label.padEnd(22)}${n.padStart(18)}${w.padStart(14)}${ratio.padStart(13)}`.trimEnd();
+  const x = (ratio: number) => ratio.toFixed(2);
   const mb = (x: number) => `${x.toFixed(1)} MB`;
   const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)} ms` : 'n/a');
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -334,8 +335,8 @@ function formatFootprints(r: AgentBenchReport): string[] {
       : `OVER by ${(f.rssPeakMb - unit.memoryMaxMb).toFixed(1)} MB`;
   return [
     `agent footprint (bundle, skab-pump at ${node.speed}× recorded speed for ${node.seconds} s, both runtimes at once, started as the unit starts them: node ${unit.nodeFlags.join(' ') || '(no flags)'}${env.length ? `, ${env.join(' ')}` : ''})`,
-    row('', 'onnxruntime-node', 'WebAssembly', undefined) + '  wasm / node',
-    row('peak RSS', mb(node.rssPeakMb), mb(wasm.rssPeakMb), r.wasmToNode.rssPeak),
+    row('', 'onnxruntime-node', 'WebAssembly', 'wasm / node'),
+    row('peak RSS', mb(node.rssPeakMb), mb(wasm.rssPeakMb), x(r.wasmToNode.rssPeak)),
     row('RSS after warm-up', mb(node.rssAfterWarmupMb), mb(wasm.rssAfterWarmupMb)),
     row('RSS at end', mb(node.rssEndMb), mb(wasm.rssEndMb)),
     row('growth after warm-up', mb(node.growthMb), mb(wasm.growthMb)),
@@ -343,7 +344,7 @@ function formatFootprints(r: AgentBenchReport): string[] {
       'CPU per window',
       ms(node.cpuMsPerWindow),
       ms(wasm.cpuMsPerWindow),
-      r.wasmToNode.cpuMsPerWindow,
+      x(r.wasmToNode.cpuMsPerWindow),
     ),
     row('CPU share of a core', pct(node.cpuShare), pct(wasm.cpuShare)),
     `  unit MemoryMax ${unit.memoryMaxMb} MB: onnxruntime-node ${limit(node)}; WebAssembly ${limit(wasm)}`,

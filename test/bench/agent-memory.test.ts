@@ -21,7 +21,7 @@ describe('parseUnit', () => {
     const unit = readUnit();
     expect(unit.nodeFlags).toContain('--liftoff-only');
     expect(unit.nodeFlags.every((f) => f.startsWith('--'))).toBe(true);
-    expect(unit.env).toMatchObject({ MALLOC_ARENA_MAX: '2' });
+    expect(unit.env).toMatchObject({ MALLOC_MMAP_THRESHOLD_: '131072' });
     expect(unit.memoryMaxMb).toBeGreaterThan(0);
   });
 
