@@ -20,7 +20,8 @@ import {
 import { UserError } from '../shared/errors.ts';
 import { durationSchema } from './duration.ts';
 import { DEVICE_LIMIT_FIELDS } from './rules/readings.ts';
-import type { ForSpec, Rule, RuleField } from './rules/types.ts';
+import { DEFAULT_FORECAST_LEVEL } from './rules/forecast.ts';
+import type { ForecastConfig, ForSpec, Rule, RuleField } from './rules/types.ts';
 
 /** `db.cache_mb`'s default: see the schema for why it is set at all */
 export const DEFAULT_CACHE_MB = 4;
@@ -252,9 +253,17 @@ export const configSchema = z.strictObject({
     .default({}),
   forecast: z
     .strictObject({
-      points: z.number().int().min(2).max(64).default(16),
+      /** readings kept for the trend fit (see docs/perf.md, forecast: chosen from healthy and creeping runs) */
+      points: z.number().int().min(2).max(64).default(64),
       min_points: z.number().int().min(2).default(5),
+      /** two-sided confidence level of the slope's interval: a trend is shown only when it excludes 0 */
+      level: z.number().gt(0).lt(1).default(DEFAULT_FORECAST_LEVEL),
+      /** forecast an exit at most this far ahead; absent: as far as the fitted points span */
+      horizon: durationSchema.optional(),
     })
+    .transform(({ horizon, ...f }): ForecastConfig =>
+      horizon === undefined ? f : { ...f, horizon_s: horizon / 1000 },
+    )
     .prefault({}),
   tick_interval: durationSchema.default(1000),
   summary_interval: durationSchema.default(1000),

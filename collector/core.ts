@@ -131,7 +131,7 @@ export class CollectorCore {
   }
 
   private view(d: DeviceState): FleetDevice {
-    return deviceView(d, this.config.rules, this.config.forecast.min_points);
+    return deviceView(d, this.config.rules, this.config.forecast);
   }
 
   private dashboardDevice(e: DeviceEntry): DashboardDevice {

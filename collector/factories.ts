@@ -101,7 +101,7 @@ export async function startCollector(
     cleanups.push(() => store.close());
     let core: CollectorCore | null = null;
     const metrics = new CollectorMetrics(
-      { devices: () => core?.devices() ?? [], forecastMinPoints: config.forecast.min_points },
+      { devices: () => core?.devices() ?? [], forecast: config.forecast },
       deps.processMetrics ?? false,
     );
     core = new CollectorCore(config, store, metrics, log, clock, timer);

@@ -6,7 +6,7 @@ import { scalarMeasure, SCALAR_MEASURES } from '../shared/measures/types.ts';
 import type { AlertChannel, AlertMessage } from '../shared/schema/index.ts';
 import type { LastMetrics } from './last-metrics.ts';
 import { deviceForecast } from './rules/forecast.ts';
-import type { DeviceState, Phase } from './rules/types.ts';
+import type { DeviceState, ForecastConfig, Phase } from './rules/types.ts';
 
 export type RejectCause =
   | 'too-large'
@@ -21,8 +21,8 @@ export type RejectCause =
 
 export interface MetricsSource {
   devices(): Iterable<{ state: DeviceState; last: LastMetrics | null }>;
-  /** config forecast.min_points: the forecast gauges are derived when scraped */
-  forecastMinPoints: number;
+  /** config forecast: the forecast gauges are derived when scraped */
+  forecast: ForecastConfig;
 }
 
 const PHASES: Phase[] = ['inactive', 'pending', 'firing'];
@@ -158,7 +158,7 @@ export class CollectorMetrics {
       'estimated time until the band measure leaves the band',
       ['fleet', 'device'],
       (g, { state: d }) => {
-        const f = deviceForecast(d, source.forecastMinPoints);
+        const f = deviceForecast(d, source.forecast);
         if (f.eta_s !== null) g.set({ fleet: d.fleet, device: d.device }, f.eta_s);
       },
     );
@@ -167,7 +167,7 @@ export class CollectorMetrics {
       'trend of the band measure (data time)',
       ['fleet', 'device'],
       (g, { state: d }) => {
-        const f = deviceForecast(d, source.forecastMinPoints);
+        const f = deviceForecast(d, source.forecast);
         if (f.slope_per_hour !== null)
           g.set({ fleet: d.fleet, device: d.device }, f.slope_per_hour);
       },

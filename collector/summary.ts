@@ -7,7 +7,7 @@ import {
   type Band,
   type RebaselineInfo,
 } from '../shared/schema/index.ts';
-import { deviceForecast } from './rules/forecast.ts';
+import { deviceForecast, type ForecastOptions } from './rules/forecast.ts';
 import { findSilence } from './rules/silences.ts';
 import type { DeviceState, Rule, Silence } from './rules/types.ts';
 
@@ -109,7 +109,7 @@ export function withSilences(
 export function deviceView(
   d: DeviceState,
   rules: readonly Rule[],
-  forecastMinPoints: number,
+  forecast: ForecastOptions,
 ): FleetDevice {
   const silentRules = new Set(rules.filter((r) => r.kind === 'silent').map((r) => r.name));
   const alerts: FleetDevice['alerts'] = [];
@@ -148,7 +148,7 @@ export function deviceView(
     boot: d.last_boot,
     seq: d.last_seq,
     alerts,
-    forecast: deviceForecast(d, forecastMinPoints),
+    forecast: deviceForecast(d, forecast),
     held,
     rebaselines: d.rebaselines ?? [],
   };

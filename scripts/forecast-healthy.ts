@@ -8,7 +8,7 @@
 // (collector/rules/forecast.ts), side by side from the same messages.
 // The same runs with a creep added to the band value show the other side: how often each
 // rule forecasts an exit that does come, in the minutes before it.
-// Run: npx tsx scripts/forecast-healthy.ts [--seeds 5] [--duration-s 1800] [--creep-min 5,15]
+// Run: npx tsx scripts/forecast-healthy.ts [--seeds 5] [--first-seed 1] [--duration-s 1800] [--creep-min 5,15]
 //        [--points N (the collector's forecast.points; default its default)] [--json]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -271,6 +271,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       seeds: { type: 'string', default: '5' },
+      'first-seed': { type: 'string', default: '1' },
       'duration-s': { type: 'string', default: '1800' },
       'creep-min': { type: 'string', default: '5,15' },
       points: { type: 'string' },
@@ -278,12 +279,14 @@ async function main(): Promise<number> {
     },
   });
   let seeds: number;
+  let firstSeed: number;
   let durationS: number;
   let ramps: number[];
   let points: number | undefined;
   try {
     if (values.points !== undefined) points = positive('points', values.points, true);
     seeds = positive('seeds', values.seeds, true);
+    firstSeed = positive('first-seed', values['first-seed'], true);
     durationS = positive('duration-s', values['duration-s'], false);
     ramps = values['creep-min'].split(',').map((r) => positive('creep-min', r, false));
   } catch (e) {
@@ -291,9 +294,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const runs: MetricsMessage[][] = [];
-  for (let seed = 1; seed <= seeds; seed++) runs.push(await healthyMetrics(seed, durationS));
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++)
+    runs.push(await healthyMetrics(seed, durationS));
   const bySeed = runs.map((messages, i) => ({
-    seed: i + 1,
+    seed: firstSeed + i,
     tally: tallyForecasts(messages, () => true, points),
   }));
   const all = addTallies(bySeed.map((s) => s.tally));

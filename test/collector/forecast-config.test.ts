@@ -8,8 +8,14 @@ import { BAND } from './fixtures.ts';
 describe('collector config: forecast', () => {
   it.each([
     [{}, { points: 64, min_points: 5, level: DEFAULT_FORECAST_LEVEL }],
-    [{ level: 0.99, horizon: '10m' }, { points: 64, min_points: 5, level: 0.99, horizon_s: 600 }],
-    [{ points: 16, min_points: 3 }, { points: 16, min_points: 3, level: DEFAULT_FORECAST_LEVEL }],
+    [
+      { level: 0.99, horizon: '10m' },
+      { points: 64, min_points: 5, level: 0.99, horizon_s: 600 },
+    ],
+    [
+      { points: 16, min_points: 3 },
+      { points: 16, min_points: 3, level: DEFAULT_FORECAST_LEVEL },
+    ],
   ])('forecast %j → %j', (forecast, expected) => {
     expect(parseConfig({ forecast }, 'c.yaml').forecast).toEqual(expected);
   });

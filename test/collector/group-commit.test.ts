@@ -22,7 +22,7 @@ function core(ingest: Record<string, unknown>) {
   const c = new CollectorCore(
     config,
     store,
-    new CollectorMetrics({ devices: () => [], forecastMinPoints: 3 }),
+    new CollectorMetrics({ devices: () => [], forecast: { points: 16, min_points: 3 } }),
     quietLog,
     time,
     time,

@@ -27,7 +27,10 @@ const series = (text: string, name: string) =>
 describe('collector /metrics', () => {
   it('lets the event loop run during a scrape of a large fleet', async () => {
     const devices = fleet(500);
-    const m = new CollectorMetrics({ devices: () => devices, forecastMinPoints: 3 });
+    const m = new CollectorMetrics({
+      devices: () => devices,
+      forecast: { points: 16, min_points: 3 },
+    });
     let done = false;
     let ranDuring = false;
     const scrape = m.text().then((t) => {
@@ -45,7 +48,7 @@ describe('collector /metrics', () => {
     let calls = 0;
     const m = new CollectorMetrics({
       devices: () => (calls++, devices),
-      forecastMinPoints: 3,
+      forecast: { points: 16, min_points: 3 },
     });
     await m.text();
     const perScrape = calls; // one pass over the devices per per-device gauge
@@ -65,7 +68,10 @@ describe('collector /metrics', () => {
   it('exposes the first channel of each pending or firing alert, and drops it on resolution', async () => {
     const [d] = fleet(1);
     const { state } = d!;
-    const m = new CollectorMetrics({ devices: () => [d!], forecastMinPoints: 3 });
+    const m = new CollectorMetrics({
+      devices: () => [d!],
+      forecast: { points: 16, min_points: 3 },
+    });
     const rule = (phase: 'inactive' | 'firing') => ({
       phase,
       since: 0,

@@ -29,7 +29,10 @@ describe('collector readiness (/readyz)', () => {
     const config = testConfig(join(tmpDir(), 'c.db'));
     const store = Store.open(config.db.path);
     cleanup.push(() => store.close());
-    const metrics = new CollectorMetrics({ devices: () => [], forecastMinPoints: 3 });
+    const metrics = new CollectorMetrics({
+      devices: () => [],
+      forecast: { points: 16, min_points: 3 },
+    });
     const core = new CollectorCore(config, store, metrics, quietLog, systemClock);
     const http = new HttpServer(
       { host: '127.0.0.1', port: 0, token: null, historyLimit: 100 },

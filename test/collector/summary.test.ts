@@ -32,12 +32,14 @@ describe('deviceView', () => {
       [6, 4],
     ] as const)
       step(t * 10_000, v);
-    expect(deviceView(state, rules, 5).held).toEqual([{ rule: 'level-shift', level: 10 }]);
-    expect(deviceView(state, rules, 5).status).toBe('ok');
+    expect(deviceView(state, rules, { min_points: 5 }).held).toEqual([
+      { rule: 'level-shift', level: 10 },
+    ]);
+    expect(deviceView(state, rules, { min_points: 5 }).status).toBe('ok');
     // the device re-baselines: drift_mean drops, the hold ends, the re-fit is listed
     const rebaseline = { at: 70_000, reason: 'operator: bob', shift: { flow: -2 } };
     step(70_000, 0.1, { rebaseline });
-    const v = deviceView(state, rules, 5);
+    const v = deviceView(state, rules, { min_points: 5 });
     expect(v.held).toEqual([]);
     expect(v.rebaselines).toEqual([rebaseline]);
   });

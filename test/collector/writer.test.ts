@@ -23,7 +23,7 @@ function open(path: string, at: Clock = clock) {
   let core: CollectorCore | null = null;
   const m = new CollectorMetrics({
     devices: () => core?.devices() ?? [],
-    forecastMinPoints: config.forecast.min_points,
+    forecast: config.forecast,
   });
   core = new CollectorCore(config, store, m, quietLog, at);
   return { core, store };
