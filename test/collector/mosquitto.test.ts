@@ -10,13 +10,13 @@ import {
   publishMetrics,
   quietLog,
   sample,
-  sleep,
   startMosquitto,
   tmpDir,
   waitFor,
   watchAlerts,
   type Mosquitto,
 } from './harness.ts';
+import { published } from './published.ts';
 
 let broker: Mosquitto;
 
@@ -109,13 +109,16 @@ describe('collector on mosquitto', () => {
       }, 'all messages ingested by the group');
       // both members took part: the subscription is shared, not duplicated
       expect(counts.every((n) => n > 0)).toBe(true);
-      await sleep(300);
       const expected = [
         'over-coupling firing',
         'over-coupling resolved',
         'over-compression firing',
         'over-compression resolved',
       ];
+      // each alert raised once by the group: counted at the collectors, not waited for
+      const sent = (await Promise.all(collectors.map(published))).reduce((a, b) => a + b);
+      expect(sent).toBe(devices.length * expected.length);
+      await waitFor(() => watch.alerts.length >= sent, 'every alert delivered');
       for (const device of devices) {
         const mine = watch.alerts
           .filter((a) => a.device === device)

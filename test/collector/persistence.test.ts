@@ -18,6 +18,7 @@ import {
   waitFor,
   watchAlerts,
 } from './harness.ts';
+import { published } from './published.ts';
 
 let broker: EmbeddedBroker;
 let pub: MqttClient;
@@ -53,17 +54,6 @@ async function accepted(c: Collector, n: number): Promise<void> {
       n
     );
   }, `${n} messages ingested`);
-}
-
-/**
- * Alerts this collector has had acknowledged by the broker, once nothing is in flight. Every
- * notification is in the outbox from its message's commit on and every publish goes through
- * it, so this says what was sent without waiting to see whether anything more arrives.
- */
-async function published(c: Collector): Promise<number> {
-  await c.core.drain();
-  const { values } = await c.core.metrics.alertsPublished.get();
-  return values.reduce((n, v) => n + v.value, 0);
 }
 
 describe('restart with the same database', () => {
