@@ -59,6 +59,7 @@ export function statusMessage(
   info: StatusInfo,
   state: 'online' | 'offline',
   now: number,
+  reason?: StatusMessage['reason'],
 ): StatusMessage {
   const msg: StatusMessage = {
     schema: STATUS_SCHEMA,
@@ -74,6 +75,7 @@ export function statusMessage(
     sent_at: Math.round(now),
   };
   if (info.publishPeriodS !== undefined) msg.publish_period_s = info.publishPeriodS;
+  if (reason !== undefined) msg.reason = reason;
   return validated(statusSchema, 'status message', msg);
 }
 

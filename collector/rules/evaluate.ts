@@ -48,6 +48,7 @@ function applyEvent(prev: DeviceState, obs: Observation, now: number): DeviceSta
   if (obs.kind === 'status') {
     d.status = obs.status.state;
     d.status_wall = now;
+    d.status_reason = obs.status.state === 'offline' ? (obs.status.reason ?? 'lost') : null;
     d.publish_period_s = obs.status.publish_period_s ?? d.publish_period_s;
   }
   if (obs.kind !== 'metrics') return d;

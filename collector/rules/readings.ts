@@ -173,7 +173,17 @@ export function silentReading(
       (d.status_wall !== null && d.last_metrics_wall <= d.status_wall));
   const heard = d.last_metrics_wall ?? d.status_wall;
   if (heard === null) return null;
-  const ref = Math.max(heard, staleFrom ?? -Infinity);
+  const value = d.last_metrics_wall === null ? null : (now - d.last_metrics_wall) / 1000;
+  // A device that said goodbye at a clean stop is not silent: it is quiet on purpose until
+  // it is heard again (a crash or a lost connection sends the last will, reason 'lost').
+  if (offline && d.status_reason === 'stopped') {
+    const reason = 'device stopped cleanly';
+    return { t: now, breach: false, clear: true, value, reason, boot: null, seq: null };
+  }
+  // an online status is a sign of life too: a device back after a long clean stop is not
+  // stale before its first snapshot is due
+  const online = d.status === 'online' && d.status_wall !== null ? d.status_wall : -Infinity;
+  const ref = Math.max(heard, online, staleFrom ?? -Infinity);
   const quietMs = now - ref;
   const stale = quietMs > limitMs;
   const breach = offline || stale;
@@ -182,6 +192,5 @@ export function silentReading(
     : stale
       ? `no metrics for ${Math.round(quietMs / 1000)} s (${rule.periods} × ${periodS} s period)`
       : 'metrics arriving';
-  const value = d.last_metrics_wall === null ? null : (now - d.last_metrics_wall) / 1000;
   return { t: now, breach, clear: !breach, value, reason, boot: null, seq: null };
 }

@@ -180,6 +180,8 @@ export interface DeviceState {
   last_metrics_wall: number | null;
   status: 'online' | 'offline' | null;
   status_wall: number | null;
+  /** offline: 'stopped' (the device's goodbye at a clean stop) or 'lost' (its last will) */
+  status_reason?: 'stopped' | 'lost' | null;
   publish_period_s: number | null;
   rules: Record<string, RuleState>;
   /** the band measure's recent points; the forecast is derived from them when read (forecast.ts) */

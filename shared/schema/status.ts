@@ -12,6 +12,12 @@ export const statusSchema = z.strictObject({
   device: topicIdSchema,
   boot: z.string().min(1).max(64),
   state: z.enum(['online', 'offline']),
+  /**
+   * why offline: 'stopped' is the agent's own goodbye at a clean stop (after its outbox was
+   * delivered), 'lost' the last will the broker publishes when the connection dropped.
+   * Absent (agents before this field): lost.
+   */
+  reason: z.enum(['stopped', 'lost']).optional(),
   agent_version: z.string(),
   model: z.strictObject({ name: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   backend: z.enum(['node', 'wasm']),

@@ -12,7 +12,7 @@ import { metrics, status, type MetricsOpts } from './fixtures.ts';
 export type Step =
   | ({ m: number; now?: number } & Omit<MetricsOpts, 't'>)
   | { tick: number; stale_from?: number }
-  | { status: 'online' | 'offline'; now: number; period?: number };
+  | { status: 'online' | 'offline'; now: number; period?: number; reason?: 'stopped' | 'lost' };
 
 export interface Case {
   name: string;
@@ -56,7 +56,8 @@ export function run(rules: Rule[], steps: Step[], silences: Silence[] = []) {
       event = { kind: 'tick', stale_from: step.stale_from };
       now = step.tick;
     } else {
-      event = { kind: 'status', status: status({ state: step.status, period: step.period }) };
+      const { status: state, period, reason } = step;
+      event = { kind: 'status', status: status({ state, period, reason }) };
       now = step.now;
     }
     const r = evaluate(

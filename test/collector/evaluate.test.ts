@@ -128,6 +128,37 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'silent: the last will (offline, reason lost) fires at once',
+    rules: only('silent', {}),
+    steps: [
+      [{ m: 0, now: 1000 * S }, []],
+      [{ status: 'offline', reason: 'lost', now: 1001 * S }, ['silent inactive→firing']],
+    ],
+  },
+  {
+    name: 'silent: a goodbye at a clean stop (offline, reason stopped) is not silent, nor the quiet after it',
+    rules: only('silent', { periods: 3 }),
+    steps: [
+      [{ status: 'online', now: 0, period: 10 }, []],
+      [{ m: 0, now: 1 * S }, []],
+      [{ status: 'offline', reason: 'stopped', now: 2 * S }, []],
+      [{ tick: 3600 * S }, []],
+      [{ status: 'online', now: 3601 * S, period: 10 }, []],
+      [{ m: 10 * S, now: 3602 * S }, []],
+      [{ tick: 3640 * S }, ['silent inactive→firing']],
+    ],
+  },
+  {
+    name: 'silent: a device firing silent that then stops cleanly resolves',
+    rules: only('silent', { periods: 3 }),
+    steps: [
+      [{ status: 'online', now: 0, period: 10 }, []],
+      [{ m: 0, now: 1 * S }, []],
+      [{ tick: 40 * S }, ['silent inactive→firing']],
+      [{ status: 'offline', reason: 'stopped', now: 41 * S }, ['silent firing→resolved']],
+    ],
+  },
+  {
     name: 'silent: 3 publish periods (from status) without metrics; no verdict before stale_from',
     rules: only('silent', { periods: 3 }),
     steps: [

@@ -81,7 +81,13 @@ export function metrics(o: MetricsOpts = {}): MetricsMessage {
 }
 
 export function status(
-  o: { fleet?: string; device?: string; state?: 'online' | 'offline'; period?: number } = {},
+  o: {
+    fleet?: string;
+    device?: string;
+    state?: 'online' | 'offline';
+    period?: number;
+    reason?: StatusMessage['reason'];
+  } = {},
 ): StatusMessage {
   return {
     schema: 'redband.status',
@@ -95,6 +101,7 @@ export function status(
     backend: 'node',
     config_digest: 'x',
     ...(o.period !== undefined ? { publish_period_s: o.period } : {}),
+    ...(o.reason !== undefined ? { reason: o.reason } : {}),
     sent_at: 0,
   };
 }

@@ -7,7 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { decodeMetrics, parseDeviceTopic } from '../../shared/schema/index.ts';
+import {
+  decodeAlert,
+  decodeMetrics,
+  parseDeviceTopic,
+  type AlertMessage,
+} from '../../shared/schema/index.ts';
 import { freePort, tmpDir, waitFor } from '../support/brokers.ts';
 import { REPO } from '../support/processes.ts';
 
@@ -20,6 +25,8 @@ interface DemoRun {
   exited: Promise<number | null>;
   /** metrics seq numbers seen on the broker, per device */
   seqs: Map<string, number[]>;
+  /** alert notifications the collector published */
+  alerts: AlertMessage[];
   client: MqttClient;
 }
 
@@ -59,13 +66,21 @@ async function startDemo(extra: string[] = []): Promise<DemoRun> {
     200,
   );
   const seqs = new Map<string, number[]>();
+  const alerts: AlertMessage[] = [];
   client.on('message', (topic, payload) => {
+    const t = parseDeviceTopic(topic);
+    if (t?.kind === 'alerts') {
+      const a = decodeAlert(payload);
+      if (a.ok) alerts.push(a.value);
+      return;
+    }
     const d = decodeMetrics(payload);
-    const device = parseDeviceTopic(topic)?.device;
-    if (d.ok && device) seqs.set(device, [...(seqs.get(device) ?? []), d.value.seq]);
+    if (d.ok && t) seqs.set(t.device, [...(seqs.get(t.device) ?? []), d.value.seq]);
   });
-  await client.subscribeAsync('redband/v1/demo/+/metrics', { qos: 1 });
-  const run = { child, runDir, stdout: () => stdout, exited, seqs, client };
+  await client.subscribeAsync(['redband/v1/demo/+/metrics', 'redband/v1/demo/+/alerts'], {
+    qos: 1,
+  });
+  const run = { child, runDir, stdout: () => stdout, exited, seqs, alerts, client };
   started.push(run);
   return run;
 }
@@ -100,6 +115,13 @@ function expectCleanAgentStops(run: DemoRun): void {
       inMemory: 0,
     });
   }
+}
+
+/** A clean stop of the fleet is not a fleet of silent devices. */
+function expectNoSilentAlert(run: DemoRun): void {
+  const silent = run.alerts.filter((a) => a.rule === 'silent');
+  expect(silent.map((a) => `${a.device}: silent ${a.state}`)).toEqual([]);
+  expect(run.stdout()).not.toMatch(/silent → firing/);
 }
 
 function alive(pid: number): boolean {
@@ -154,6 +176,25 @@ describe('redband demo: stopping', () => {
         const seqs = run.seqs.get(device)!;
         expect(seqs, device).toEqual(seqs.map((_, i) => seqs[0]! + i));
       }
+      expectNoSilentAlert(run);
+    },
+  );
+
+  it(
+    'the end of --duration: agents say goodbye, no device is called silent',
+    {
+      timeout: 150_000,
+    },
+    async () => {
+      // long enough for the warm-up at 10× (64 s of data), so live metrics flow before the end
+      const run = await startDemo(['--duration', '12']);
+      expect(await run.exited, run.stdout()).toBe(0);
+      expect(
+        DEVICES.every((d) => (run.seqs.get(d)?.length ?? 0) >= 3),
+        run.stdout(),
+      ).toBe(true);
+      expectCleanAgentStops(run);
+      expectNoSilentAlert(run);
     },
   );
 
