@@ -1,6 +1,6 @@
 // The agent's command-line options, defined once for `redband agent` and the bundle.
 import { InvalidArgumentError, type Command } from 'commander';
-import { logFormatOption } from '../cli/log-destination.ts';
+import { logFormatOption } from '../shared/log-destination.ts';
 import type { RunOptions } from './run.ts';
 
 function parseSpeed(value: string): 'max' | 'realtime' | number {

@@ -1,7 +1,7 @@
 // Running the agent as a process: config → logger → agent → signals and --duration.
 // Shared by `redband agent` and the standalone bundle (agent/main.ts), so both behave the same.
 import { pino, type Logger } from 'pino';
-import { logDestination, resolveLogFormat } from '../cli/log-destination.ts';
+import { logDestination, resolveLogFormat } from '../shared/log-destination.ts';
 import type { LogFormat } from '../shared/log-format.ts';
 import { loadAgentConfig, type AgentOverrides } from './config/load.ts';
 import { createAgent, type AgentDeps } from './agent.ts';

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
 import type { LogFormat } from '../shared/log-format.ts';
-import { logFormatOption } from './log-destination.ts';
+import { logFormatOption } from '../shared/log-destination.ts';
 
 export interface CollectorFlags {
   config?: string;
@@ -92,7 +92,7 @@ export function collectorCommand(): Command {
       });
       const config = await configFromFlags(flags);
       const { createLogger, startCollector } = await import('../collector/factories.ts');
-      const { resolveLogFormat } = await import('./log-destination.ts');
+      const { resolveLogFormat } = await import('../shared/log-destination.ts');
       const { displayUrl } = await import('../collector/mqtt.ts');
       // Serving HTTP (/readyz 503 with the reason) while the broker is waited for: a collector
       // that boots before its broker is not an error.

@@ -18,7 +18,7 @@ import {
 import { Store } from './store.ts';
 import { mqttConnectionOptions } from '../shared/mqtt-credentials.ts';
 import { buildSummary } from './summary.ts';
-import { logDestination, resolveLogFormat } from '../cli/log-destination.ts';
+import { logDestination, resolveLogFormat } from '../shared/log-destination.ts';
 import type { LogFormat } from '../shared/log-format.ts';
 
 export interface CollectorDeps {

@@ -1,15 +1,11 @@
 // Where the agent's and the collector's pino logs go: stderr, as JSON lines or, for a person
 // at a terminal, as shared/log-format.ts's pretty lines. One place for both sides (and the
-// agent bundle), so `--log-format` means the same everywhere.
+// agent bundle), so `--log-format` means the same everywhere. I/O at the edge of shared/
+// (stderr, a terminal check), like mqtt-credentials.ts: both sides run it, neither owns it.
 import { isatty } from 'node:tty';
 import { Option } from 'commander';
 import { pino, type DestinationStream } from 'pino';
-import {
-  chooseLogFormat,
-  LOG_FORMATS,
-  prettyLogLine,
-  type LogFormat,
-} from '../shared/log-format.ts';
+import { chooseLogFormat, LOG_FORMATS, prettyLogLine, type LogFormat } from './log-format.ts';
 
 /** `--log-format json|pretty`; without it the config's key (if the side has one), then the terminal. */
 export function logFormatOption(configKey?: string): Option {

@@ -1,7 +1,7 @@
 // The two log formats of `redband agent` and `redband collector`, and the human one's line.
 // JSON lines are for journald and log shippers; on a terminal a person reads
 // `HH:MM:SS.mmm LEVEL component/device msg key=value …`. Pure: the glue that writes the
-// lines is cli/log-destination.ts.
+// lines is shared/log-destination.ts.
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
