@@ -65,6 +65,8 @@ describe('agent killed with SIGKILL and restarted on the same outbox', () => {
       60_000,
       100,
     );
+    // A real agent builds its backlog in real time (~19 produced, 5 sent a second); its
+    // outbox cannot be read while it holds it, so the backlog is given a span, not polled.
     await sleep(1000);
     await a.kill('SIGKILL');
     expect(await a.exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -93,7 +95,8 @@ describe('agent killed with SIGKILL and restarted on the same outbox', () => {
     ).catch((e: Error) => {
       throw new Error(`${e.message}; have ${history().length} of ${writtenA.length}+${truthB}`);
     });
-    await sleep(1000); // a duplicate would land now
+    // negative wait on real processes (mosquitto, the collector): a duplicate would land now
+    await sleep(1000);
 
     const rows = history();
     const boots = [...new Set(rows.map((r) => r.boot))];

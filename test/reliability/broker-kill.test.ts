@@ -66,7 +66,8 @@ describe('broker killed with SIGKILL and restarted', () => {
 
     await broker.kill('SIGKILL');
     const atKill = perDevice();
-    await sleep(1500); // the agents keep producing into their outboxes
+    // the fault's length, not a wait for a timer: real agents keep producing into their outboxes
+    await sleep(1500);
     await broker.start();
 
     const codes = await Promise.all(agents.map((a) => a.exited));
@@ -78,7 +79,9 @@ describe('broker killed with SIGKILL and restarted', () => {
     ).catch((e: Error) => {
       throw new Error(`${e.message}; have ${perDevice().join('/')} of ${truth.join('/')}`);
     });
-    await sleep(1000); // a duplicate or a late redelivery would land now
+    // negative wait on real processes (mosquitto's redelivery to the collector process): a
+    // duplicate or a late redelivery would land now
+    await sleep(1000);
 
     const by = seqsBy(readHistory(db));
     devices.forEach((d, i) => {

@@ -101,6 +101,8 @@ describe('collector killed with SIGKILL while alerts are pending and firing', ()
     await send('d1', 3, 5, 2);
     await send('d2', 4, 2, 0.1);
     await send('d2', 5, 2, 0.1);
+    // negative wait on real processes: nothing the dead collector published may still be
+    // coming out of mosquitto
     await sleep(300);
     expect(watch.alerts.length).toBe(4);
 
@@ -113,7 +115,9 @@ describe('collector killed with SIGKILL while alerts are pending and firing', ()
       throw new Error(`${e.message}; got ${watch.keys().join('; ')}`);
     });
     await waitFor(() => rows('d1') === 4 && rows('d2') === 6, 'every reading once', 20_000);
-    await sleep(1500); // a re-sent or duplicated alert would arrive now
+    // negative wait on real processes (the collector child, mosquitto): a re-sent or
+    // duplicated alert would arrive now
+    await sleep(1500);
 
     expect(watch.keys().slice(0, 4)).toEqual(before);
     expect([...watch.keys().slice(4)].sort()).toEqual([

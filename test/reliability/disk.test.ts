@@ -111,6 +111,8 @@ describe('the outbox’s disk', () => {
         throw new Error(`${e.message}; missing ${missing.join(',')}; ${JSON.stringify(notes)}`);
       },
     );
+    // A negative wait on real processes: the agent has exited, but a duplicate could still be
+    // on its way through mosquitto to the collector process, and neither can be drained.
     await sleep(500);
 
     expect(seqsOf('full')).toEqual(range(truth));
@@ -145,7 +147,7 @@ describe('the outbox’s disk', () => {
     const agent = startAgent(config, 'agent-bare');
     expect(await agent.exited).toEqual({ code: 0, signal: null });
     await waitFor(() => seqsOf('bare').length >= truth, 'every snapshot', 30_000);
-    await sleep(500);
+    await sleep(500); // negative wait, as above: a duplicate in the broker would land now
     expect(seqsOf('bare')).toEqual(range(truth));
     const logs = logLines(agent);
     const first = logs.find((l) => l.msg?.startsWith('outbox: the disk refuses writes'));

@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import { HISTORY_SLOTS } from '../../collector/history.ts';
 import { decodeAlert, type AlertMessage } from '../../shared/schema/index.ts';
 import { freePort, hasCommand, waitFor } from '../support/brokers.ts';
-import { REPO, SKAB_MODEL, sleep } from '../agent/harness.ts';
+import { REPO, SKAB_MODEL } from '../agent/harness.ts';
 
 export { freePort, tmpDir, waitFor } from '../support/brokers.ts';
 export { REPO, SKAB_LIKE_FREE, SKAB_LIKE_VALVE1, SKAB_MODEL, sleep } from '../agent/harness.ts';
@@ -257,10 +257,6 @@ export function sh(cmd: string, args: string[]): string {
   if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}`);
   return r.stdout;
-}
-
-export async function settle(ms = 500): Promise<void> {
-  await sleep(ms);
 }
 
 /**

@@ -73,6 +73,7 @@ describe('network partition longer than outbox.max_age_s', () => {
 
     net.down();
     const beforePartition = wire.length;
+    // the partition's length, not a wait for a timer: the real agent must ride out 5 s of it
     await sleep(5000);
     net.up();
     expect(agent.running, 'the agent stays up through the partition').toBe(true);
@@ -88,6 +89,7 @@ describe('network partition longer than outbox.max_age_s', () => {
       'the last snapshot',
       30_000,
     );
+    // negative wait on real processes: a duplicate still crossing the link would land now
     await sleep(1000);
 
     // In order, each once, at the collector and on the wire alike.
