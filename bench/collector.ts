@@ -15,7 +15,7 @@ import pino from 'pino';
 import { parseConfig } from '../collector/config.ts';
 import { startCollector } from '../collector/factories.ts';
 import { startEmbeddedBroker } from '../collector/mqtt.ts';
-import { freePort } from '../demo/ports.ts';
+import { freePort } from '../shared/net/ports.ts';
 import { measured, type CpuShare } from './cpu-share.ts';
 import {
   type Expect,

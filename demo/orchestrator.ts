@@ -16,7 +16,7 @@ import { applyViewEvent, initialView, type FleetViewDevice, type ViewState } fro
 import { DEMO_OPTION_DEFAULTS, type DemoOptions } from './options.ts';
 import { skabReplayFile } from './skab-data.ts';
 import { planDemoFleet, type DemoDevice } from './plan.ts';
-import { choosePort } from './ports.ts';
+import { choosePort } from '../shared/net/ports.ts';
 import {
   freeze,
   spawnNodeScript,

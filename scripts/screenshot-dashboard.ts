@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startDemo } from '../demo/orchestrator.ts';
 import { DEMO_OPTION_DEFAULTS } from '../demo/options.ts';
-import { freePort } from '../demo/ports.ts';
+import { freePort } from '../shared/net/ports.ts';
 import { decodeMetrics, parseDeviceTopic } from '../shared/schema/index.ts';
 import { launchBrowser } from '../test/collector/dashboard-browser.ts';
 

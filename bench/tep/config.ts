@@ -3,7 +3,7 @@
 // firmware-configs/tep-plant.yaml sets it up and the collector's default rules.
 import { fileURLToPath } from 'node:url';
 
-/** The shipped model (models/tep-plant.onnx), as mae/make-models.ts trains it on d00.dat. */
+/** The shipped model (models/tep-plant.onnx), as scripts/make-models.ts trains it on d00.dat. */
 export const TEP_MODEL = {
   /** d00.dat rows 0…trainingRows−1: the fit part of the agent's warm-up */
   trainingRows: 300,

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { freePort } from '../../demo/ports.ts';
+import { freePort } from '../../shared/net/ports.ts';
 
 export interface Mosquitto {
   url: string;

@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { parse, stringify } from 'yaml';
 import { writeDeviceConfig } from '../../demo/configs.ts';
 import type { RaisedAlert } from '../../demo/plan.ts';
-import { freePort } from '../../demo/ports.ts';
+import { freePort } from '../../shared/net/ports.ts';
 import {
   REDBAND_BIN,
   spawnNodeScript,

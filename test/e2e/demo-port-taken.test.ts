@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../demo/ports.ts';
+import { freePort } from '../../shared/net/ports.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 let taken: Server;

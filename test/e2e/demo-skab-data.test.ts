@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../demo/ports.ts';
+import { freePort } from '../../shared/net/ports.ts';
 import { skabLikeFile } from '../support/skab-like.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');

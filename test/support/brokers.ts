@@ -1,10 +1,10 @@
 // Real brokers and small waiting helpers shared by the integration and end-to-end tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { freePort } from '../../shared/net/ports.ts';
 
 /** A fixed wait, for a real process under test only; in-process timers are stepped instead. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -13,13 +13,7 @@ export function tmpDir(prefix = 'redband-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort };
 
 export async function waitFor<T>(
   fn: () => T | false | null | undefined | Promise<T | false | null | undefined>,

@@ -1,5 +1,5 @@
 // The models under models/ are shipped to devices: they must keep loading, carry a band,
-// and stay small. (They are re-created by mae/make-models.ts; see models/README.md.)
+// and stay small. (They are re-created by scripts/make-models.ts; see models/README.md.)
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../../agent/inference/load.ts';

@@ -1,5 +1,5 @@
 // Re-creates the shipped models (models/*.onnx) with `redband train`, exactly as documented
-// in models/README.md. Run from the repository root: `npx tsx mae/make-models.ts`.
+// in models/README.md. Run from the repository root: `npx tsx scripts/make-models.ts`.
 // The SKAB CSV is read where it lives (REDBAND_SKAB_CSV overrides the path); the sim CSV
 // is generated into a temporary directory from shared/sim, the generator the `sim` source uses;
 // the TEP CSV is written into a temporary directory from d00.dat where it lives

@@ -1,3 +1,6 @@
+// Free TCP ports on 127.0.0.1: the demo moves off a taken port, benchmarks, scripts and tests
+// start their brokers and servers on one. (I/O, like log-destination.ts: used by the demo,
+// the benchmarks, the scripts and the tests, none of which may import another.)
 import { createServer } from 'node:net';
 
 /** `preferred` when it is free on 127.0.0.1, else a free port the OS picks. */
