@@ -1,6 +1,12 @@
 // `redband collector`: runs the fleet collector until SIGINT/SIGTERM.
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
+import {
+  DEFAULT_DB_PATH,
+  DEFAULT_EMBEDDED_BROKER_PORT,
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_PORT,
+} from '../collector/defaults.ts';
 import { UserError } from '../shared/errors.ts';
 import type { LogFormat } from '../shared/log-format.ts';
 import { logFormatOption } from '../shared/log-destination.ts';
@@ -70,17 +76,17 @@ export function collectorCommand(): Command {
     .description('Collect fleet metrics over MQTT, raise alerts, serve /metrics and the dashboard.')
     .option('--config <file>', 'YAML config (see collector/README.md)')
     .option('--broker <url>', 'MQTT broker URL; without one an embedded broker is started')
-    .option('--db <file>', 'SQLite file (default .redband/collector.db)')
-    .option('--port <n>', 'HTTP port (default 8080)')
+    .option('--db <file>', `SQLite file (default ${DEFAULT_DB_PATH})`)
+    .option('--port <n>', `HTTP port (default ${DEFAULT_HTTP_PORT})`)
     .option(
       '--host <h>',
-      'HTTP bind address (default 127.0.0.1; others need http.token or --http-token-env)',
+      `HTTP bind address (default ${DEFAULT_HTTP_HOST}; others need http.token or --http-token-env)`,
     )
     .option(
       '--http-token-env [var]',
       `read the HTTP bearer token (http.token) from this environment variable (default ${HTTP_TOKEN_ENV})`,
     )
-    .option('--mqtt-port <n>', 'embedded broker port (default 1883)')
+    .option('--mqtt-port <n>', `embedded broker port (default ${DEFAULT_EMBEDDED_BROKER_PORT})`)
     .option('--fleet <id>', 'only this fleet (topic sharding)')
     .addOption(logFormatOption())
     .action(async (flags: CollectorFlags) => {

@@ -2,10 +2,9 @@
 // running collector's HTTP API or its SQLite file) and which rule names exist.
 import { existsSync } from 'node:fs';
 import { UserError } from '../shared/errors.ts';
+import { DEFAULT_COLLECTOR_URL, DEFAULT_DB_PATH } from '../collector/defaults.ts';
 import { parseDuration } from '../collector/duration.ts';
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
-export const DEFAULT_DB = '.redband/collector.db';
 const EXAMPLES = 'use e.g. 30m, 2h, 1d';
 
 /**
@@ -59,15 +58,15 @@ async function reachable(url: string): Promise<boolean> {
 export async function resolveTarget(o: TargetFlags): Promise<Target> {
   if (o.url) return { kind: 'http', url: o.url, token: o.token };
   if (o.db) return dbTarget(o.db);
-  const url = process.env.REDBAND_URL || DEFAULT_URL;
+  const url = process.env.REDBAND_URL || DEFAULT_COLLECTOR_URL;
   if (await reachable(url)) return { kind: 'http', url, token: o.token };
-  if (!existsSync(DEFAULT_DB))
+  if (!existsSync(DEFAULT_DB_PATH))
     throw new UserError(
-      `no collector answers at ${url} and there is no ${DEFAULT_DB}; pass --url (the demo prints it) or --db`,
+      `no collector answers at ${url} and there is no ${DEFAULT_DB_PATH}; pass --url (the demo prints it) or --db`,
       'usage',
     );
-  process.stderr.write(`redband: no collector answers at ${url}; using ${DEFAULT_DB}\n`);
-  return { kind: 'db', db: DEFAULT_DB };
+  process.stderr.write(`redband: no collector answers at ${url}; using ${DEFAULT_DB_PATH}\n`);
+  return { kind: 'db', db: DEFAULT_DB_PATH };
 }
 
 /** Rule names known without a collector: the built-ins, or what --config makes of them. */

@@ -3,6 +3,7 @@
 // picks them up on its next tick). Without --url or --db: the collector at $REDBAND_URL or
 // http://127.0.0.1:8080 when one answers, else .redband/collector.db (see silence-target.ts).
 import { Command } from 'commander';
+import { DEFAULT_COLLECTOR_URL, DEFAULT_DB_PATH } from '../collector/defaults.ts';
 import { UserError } from '../shared/errors.ts';
 import type { SilenceInput } from '../collector/silences.ts';
 import type { Store } from '../collector/store.ts';
@@ -66,11 +67,11 @@ const targetOptions = (c: Command) =>
   c
     .option(
       '--url <url>',
-      'a running collector (default: $REDBAND_URL or http://127.0.0.1:8080 when it answers)',
+      `a running collector (default: $REDBAND_URL or ${DEFAULT_COLLECTOR_URL} when it answers)`,
     )
     .option(
       '--db <file>',
-      "the collector's SQLite file instead (default when no collector answers: .redband/collector.db); must exist",
+      `the collector's SQLite file instead (default when no collector answers: ${DEFAULT_DB_PATH}); must exist`,
     )
     .option('--token <token>', 'bearer token for --url', process.env.REDBAND_TOKEN);
 

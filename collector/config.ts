@@ -18,6 +18,12 @@ import {
   topicIdSchema,
 } from '../shared/schema/index.ts';
 import { UserError } from '../shared/errors.ts';
+import {
+  DEFAULT_DB_PATH,
+  DEFAULT_EMBEDDED_BROKER_PORT,
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_PORT,
+} from './defaults.ts';
 import { durationSchema } from './duration.ts';
 import { DEVICE_LIMIT_FIELDS } from './rules/readings.ts';
 import { DEFAULT_FORECAST_LEVEL } from './rules/forecast.ts';
@@ -182,20 +188,20 @@ export const configSchema = z.strictObject({
     .prefault({}),
   embedded_broker: z
     .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(1883),
+      host: z.string().default(DEFAULT_HTTP_HOST),
+      port: z.number().int().min(0).max(65535).default(DEFAULT_EMBEDDED_BROKER_PORT),
     })
     .prefault({}),
   http: z
     .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(8080),
+      host: z.string().default(DEFAULT_HTTP_HOST),
+      port: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
       token: z.string().min(16, 'use at least 16 characters').nullable().default(null),
     })
     .prefault({}),
   db: z
     .strictObject({
-      path: z.string().min(1).default('.redband/collector.db'),
+      path: z.string().min(1).default(DEFAULT_DB_PATH),
       history_points_per_device: z.number().int().min(10).default(2000),
       history_max_age: durationSchema.default(7 * 24 * HOUR),
       alert_history: z.number().int().min(10).default(10_000),

@@ -1,6 +1,7 @@
 // What `redband demo` can be asked for, and its defaults, apart from the orchestrator: the CLI
 // builds the command's options at startup and must not load the demo's processes and MQTT
 // (plan.ts is pure: the fleet's defaults are written there, once).
+import { DEFAULT_EMBEDDED_BROKER_PORT, DEFAULT_HTTP_PORT } from '../collector/defaults.ts';
 import { DEMO_DEFAULTS } from './plan.ts';
 import { skabData, type SkabData } from './skab-data.ts';
 
@@ -34,8 +35,8 @@ export const DEMO_OPTION_DEFAULTS: DemoOptions = {
   skab: DEMO_DEFAULTS.skab,
   skabData: skabData(undefined, {}),
   broker: null,
-  httpPort: 8080,
-  mqttPort: 1883,
+  httpPort: DEFAULT_HTTP_PORT,
+  mqttPort: DEFAULT_EMBEDDED_BROKER_PORT,
   runDir: '.redband/demo',
   fleet: 'demo',
   faultStartS: DEMO_DEFAULTS.faultStartS,
