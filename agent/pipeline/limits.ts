@@ -8,17 +8,12 @@
 // (shared/detect calibratedThreshold, quantile 1). Nothing after window W is ever read, so a
 // fault after the warm-up cannot move the limits.
 import { calibratedThreshold, DEFAULT_CALIBRATION } from '../../shared/detect/mean-shift.ts';
-import type { MetricsMessage } from '../../shared/schema/metrics.ts';
+import { LIMIT_FIELDS, type LimitField, type MetricsMessage } from '../../shared/schema/metrics.ts';
 
 export type Limits = NonNullable<MetricsMessage['limits']>;
-export type LimitName = keyof Limits;
+export type LimitName = LimitField;
 
-export const LIMIT_NAMES: readonly LimitName[] = [
-  'drift',
-  'drift_mean',
-  'recon_mean',
-  'coupling_shift',
-];
+export const LIMIT_NAMES: readonly LimitName[] = LIMIT_FIELDS;
 
 export class LimitsCalibration {
   private readonly values: Record<LimitName, number[]> = {

@@ -1,6 +1,6 @@
 // Turns an observation into a reading for one rule: the value of the rule's field, whether
 // it breaches, whether it is inside the inner clear threshold, and a one-line reason.
-import type { Band, MetricsMessage } from '../../shared/schema/index.ts';
+import { LIMIT_FIELDS, type Band, type MetricsMessage } from '../../shared/schema/index.ts';
 import { scalarMeasure, type ScalarMeasure } from '../../shared/measures/types.ts';
 import { DEFAULT_CLEAR_FRACTION } from '../../shared/detect/episode.ts';
 import type { Reading } from './lifecycle.ts';
@@ -49,20 +49,14 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '+∞';
 }
 
-const LIMIT_FIELDS: Partial<Record<ThresholdRule['field'], LimitField>> = {
-  drift: 'drift',
-  drift_mean: 'drift_mean',
-  recon_mean: 'recon_mean',
-  coupling_shift: 'coupling_shift',
-};
-
 /** The rule fields `threshold: device` applies to: those with a published limit. */
-export const DEVICE_LIMIT_FIELDS: readonly string[] = Object.keys(LIMIT_FIELDS);
+export const DEVICE_LIMIT_FIELDS: readonly string[] = LIMIT_FIELDS;
+
+const isLimitField = (field: string): field is LimitField => DEVICE_LIMIT_FIELDS.includes(field);
 
 /** The limit the agent published for a rule field (threshold: device), or null. */
 export function deviceLimit(m: MetricsMessage, field: ThresholdRule['field']): number | null {
-  const f = LIMIT_FIELDS[field];
-  return (f && m.limits?.[f]) ?? null;
+  return (isLimitField(field) ? m.limits?.[field] : undefined) ?? null;
 }
 
 /**

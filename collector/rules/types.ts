@@ -46,7 +46,7 @@ export type RuleField =
   | `measures.${ScalarMeasure}`;
 
 /** Fields for which an agent may publish its own threshold in `metrics.limits`. */
-export type LimitField = keyof NonNullable<MetricsMessage['limits']>;
+export type { LimitField } from '../../shared/schema/metrics.ts';
 
 export interface ThresholdRule extends Lifecycle {
   kind: 'threshold';

@@ -10,7 +10,7 @@
 // only values zod would return unchanged.
 import { SCALAR_MEASURES } from '../measures/types.ts';
 import { TOPIC_ID_MAX_LENGTH, TOPIC_ID_PATTERN } from './common.ts';
-import { ATTRIBUTION_MAX_CHANNELS } from './metrics.ts';
+import { ATTRIBUTION_MAX_CHANNELS, LIMIT_FIELDS } from './metrics.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -97,7 +97,7 @@ const MEASURES = keys(
 const RENYI = keys('0.5', '2');
 const BARTLETT = keys('statistic', 'dof', 'p_value');
 const RECON = keys('mean', 'p95');
-const LIMITS = keys('drift', 'drift_mean', 'recon_mean', 'coupling_shift');
+const LIMITS = keys(...LIMIT_FIELDS);
 const HEALTH = keys(
   'windows_in',
   'windows_dropped',

@@ -63,6 +63,18 @@ export const attributionSchema = z.strictObject({
 });
 export type Attribution = z.infer<typeof attributionSchema>;
 
+/**
+ * The statistics a device derives its own alert limit for (`metrics.limits`, read by the
+ * collector's rules with `threshold: device`), in the order they are published.
+ */
+export const LIMIT_FIELDS = ['drift', 'drift_mean', 'recon_mean', 'coupling_shift'] as const;
+export type LimitField = (typeof LIMIT_FIELDS)[number];
+const positiveLimit = finite.positive().optional();
+const limitShape = Object.fromEntries(LIMIT_FIELDS.map((f) => [f, positiveLimit])) as Record<
+  LimitField,
+  typeof positiveLimit
+>;
+
 export const metricsSchema = z.strictObject({
   schema: z.literal(METRICS_SCHEMA),
   version: z.literal(METRICS_VERSION),
@@ -111,15 +123,7 @@ export const metricsSchema = z.strictObject({
    * Alert thresholds this device derived from its own warm-up (held-out part), for rules
    * configured with `threshold: device`. Absent until the warm-up ends.
    */
-  limits: z
-    .strictObject({
-      drift: finite.positive().optional(),
-      drift_mean: finite.positive().optional(),
-      recon_mean: finite.positive().optional(),
-      coupling_shift: finite.positive().optional(),
-    })
-    .nullable()
-    .optional(),
+  limits: z.strictObject(limitShape).nullable().optional(),
   /**
    * Set on the first snapshot after the level-shift baseline was re-fitted on a new level
    * (an episode settled, or an operator asked): from then on drift_mean is measured against it.
