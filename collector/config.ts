@@ -114,6 +114,9 @@ const steady = {
  * judged (no fixed fallback: KL and reconstruction error scale with the device's channels
  * and model, so one fleet-wide number is wrong for most devices — see README).
  */
+/** a silent rule's defaults: silent after 3 publish periods, 30 s when the device gives none */
+const SILENT_DEFAULTS = { periods: 3, default_period_s: 30 } as const;
+
 export const DEFAULT_RULES: readonly Rule[] = [
   ...(['over-coupling', 'over-compression'] as const).map((name): Rule => ({
     kind: 'threshold',
@@ -149,8 +152,7 @@ export const DEFAULT_RULES: readonly Rule[] = [
   {
     kind: 'silent',
     name: 'silent',
-    periods: 3,
-    default_period_s: 30,
+    ...SILENT_DEFAULTS,
     for: { kind: 'duration', ms: 0 },
     ...lifecycle,
   },
@@ -307,8 +309,8 @@ function mergeRule(
     unknown
   >;
   if (r.kind === 'silent') {
-    r.periods ??= 3;
-    r.default_period_s ??= 30;
+    r.periods ??= SILENT_DEFAULTS.periods;
+    r.default_period_s ??= SILENT_DEFAULTS.default_period_s;
     return r as unknown as Rule;
   }
   for (const k of ['field', 'op', 'threshold'] as const)
