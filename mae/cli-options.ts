@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { describeOnnx } from '../agent/inference/onnx-file.ts';
+import { describeOnnx } from '../shared/mae/onnx-describe.ts';
 import { checkMaeModel } from '../shared/mae/contract.ts';
 import type { ScalarMeasure } from '../shared/measures/types.ts';
 import type { Criterion } from './calibrate.ts';

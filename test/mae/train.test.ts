@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../agent/inference/load.ts';
-import { describeOnnx } from '../../agent/inference/onnx-file.ts';
+import { describeOnnx } from '../../shared/mae/onnx-describe.ts';
 import { parseSensorCsv } from '../../mae/csv.ts';
 import { maskedMse, predict } from '../../mae/model.ts';
 import { exportFitted, fitTable, type FitOptions } from '../../mae/pipeline.ts';

@@ -1,15 +1,13 @@
-// The WebAssembly agent's memory: onnxruntime-web gets its .wasm file as one buffer that is
-// detached once compiled (agent/inference/wasm-binary.ts), and the bundled agent on the
-// 32-bit gateway's config, started as the systemd unit starts it (its node flags and
-// environment), stays under the unit's MemoryMax. Real onnxruntime-web, a real agent process.
+// The .wasm file handed to onnxruntime-web: read as one buffer that is detached once compiled
+// (agent/inference/wasm-binary.ts), so the agent does not hold two copies of it. Real
+// onnxruntime-web. (The whole agent under the unit's MemoryMax: test/bench/wasm-memory.test.ts.)
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadModel } from '../../../agent/inference/load.ts';
 import * as wasmBinary from '../../../agent/inference/wasm-binary.ts';
-import { readUnit, sampleAgent } from '../../../bench/agent-memory.ts';
-import { REPO, runNode } from '../harness.ts';
+import { REPO } from '../harness.ts';
 
 vi.mock('../../../agent/inference/wasm-binary.ts', async (original) => {
   const real = await original<typeof import('../../../agent/inference/wasm-binary.ts')>();
@@ -48,31 +46,4 @@ describe('the .wasm file handed to onnxruntime-web', () => {
     await first.close();
     await second.close();
   });
-});
-
-describe('the WebAssembly agent under the unit', () => {
-  beforeAll(async () => {
-    const build = await runNode('scripts/build-agent.mjs', []);
-    expect(build.code, build.stderr).toBe(0);
-  });
-
-  it("stays under the unit's MemoryMax, started with the unit's node flags and environment", async () => {
-    const unit = readUnit();
-    const run = await sampleAgent({
-      args: [
-        '--config',
-        join(REPO, 'firmware-configs', 'arm32-gateway.yaml'),
-        '--publish',
-        'stdout',
-        '--speed',
-        '10',
-      ],
-      nodeFlags: unit.nodeFlags,
-      env: unit.env,
-      seconds: 8,
-    });
-    // the agent ran (windows went through the WebAssembly model), and its peak fit
-    expect(run.windows).toBeGreaterThan(0);
-    expect(run.rssPeakMb).toBeLessThan(unit.memoryMaxMb);
-  }, 60_000);
 });
