@@ -116,7 +116,11 @@ place "$HERE/redband-agent.service" >"$UNIT_DIR/redband-agent.service"
 say "installed $UNIT_DIR/redband-agent.service (ExecStart: $NODE)"
 
 if [ -n "$PREFIX" ]; then
-  say "run it: cd $STATE_DIR && $NODE $HOME_DIR/redband-agent.mjs --config $CONFIG"
+  # the unit's own command and environment (its node flags and malloc setting keep the agent
+  # under MemoryMax), less what only systemd expands (%H)
+  UNIT_ENV=$(sed -n 's/^Environment=//p' "$UNIT_DIR/redband-agent.service" | grep -v '%' | tr '\n' ' ')
+  UNIT_EXEC=$(sed -n 's/^ExecStart=//p' "$UNIT_DIR/redband-agent.service")
+  say "run it: cd $STATE_DIR && $UNIT_ENV$UNIT_EXEC"
   exit 0
 fi
 

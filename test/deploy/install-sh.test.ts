@@ -182,6 +182,15 @@ describe('install.sh --prefix', () => {
     expect(execStart).toMatch(new RegExp(`^ExecStart=${process.execPath} `));
     expect(execStart).toContain(`${prefix}/opt/redband/redband-agent.mjs --config ${config}`);
     expect(settings).toContain(`WorkingDirectory=${prefix}/var/lib/redband`);
+    // the command it prints is the unit's: its environment (what systemd alone expands left
+    // out) and its ExecStart, node flags included
+    const env = settings
+      .filter((l) => l.startsWith('Environment=') && !l.includes('%'))
+      .map((l) => l.slice('Environment='.length));
+    expect(env.length).toBeGreaterThan(0);
+    expect(first.stdout).toContain(
+      `run it: cd ${prefix}/var/lib/redband && ${env.join(' ')} ${execStart!.slice('ExecStart='.length)}`,
+    );
     // every path of the agent's in the unit's settings is under the prefix
     for (const line of settings)
       for (const m of line.matchAll(/\/(opt|etc|var\/lib)\/redband/g))

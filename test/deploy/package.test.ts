@@ -55,13 +55,18 @@ function head(file: string): Uint8Array {
 }
 
 /** A unit file's settings (the last of each key; systemd's %-specifiers are left as they are). */
-function unitSettings(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
+function unitSettings(file: string): { keys: Record<string, string>; env: Record<string, string> } {
+  const keys: Record<string, string> = {};
+  const env: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^([A-Za-z]+)=(.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!;
+    if (!m) continue;
+    keys[m[1]!] = m[2]!;
+    // Environment=NAME=value, less what only systemd expands (%H)
+    const e = m[1] === 'Environment' && !m[2]!.includes('%') ? /^(\w+)=(.*)$/.exec(m[2]!) : null;
+    if (e) env[e[1]!] = e[2]!;
   }
-  return out;
+  return { keys, env };
 }
 
 function filesUnder(dir: string): string[] {
@@ -124,14 +129,16 @@ describe(`the device package (linux-${ARCH})`, () => {
     writeFileSync(config, doc.toString());
 
     // README step 4: run the installed unit's command line, in its working directory
-    const unit = unitSettings(join(prefix, 'etc', 'systemd', 'system', 'redband-agent.service'));
+    const { keys: unit, env } = unitSettings(
+      join(prefix, 'etc', 'systemd', 'system', 'redband-agent.service'),
+    );
     const [cmd, ...args] = unit.ExecStart!.split(/\s+/);
     expect(args).toContain(join(prefix, 'opt', 'redband', 'redband-agent.mjs'));
     expect(unit.WorkingDirectory).toBe(join(prefix, 'var', 'lib', 'redband'));
     const agent = spawn(cmd!, args, {
       cwd: unit.WorkingDirectory,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH, REDBAND_DEVICE: 'pkg-01' },
+      env: { ...env, PATH: process.env.PATH, REDBAND_DEVICE: 'pkg-01' },
     });
     let stderr = '';
     agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
