@@ -1,16 +1,9 @@
 // Collector configuration: optional YAML → strict zod schema (unknown keys are errors) →
 // cross-checks. Every error names its path. The defaults alone are a working collector.
-import {
-  DEFAULT_CLEAR_FRACTION,
-  DEFAULT_CLEAR_READINGS,
-  DEFAULT_CONFIRM,
-  DEFAULT_SETTLE_FRACTION,
-} from '../shared/detect/episode.ts';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { SCALAR_MEASURES } from '../shared/measures/types.ts';
 import {
   brokerUrlSchema,
   formatPath,
@@ -25,138 +18,14 @@ import {
   DEFAULT_HTTP_PORT,
 } from './defaults.ts';
 import { durationSchema } from './duration.ts';
-import { DEVICE_LIMIT_FIELDS } from './rules/readings.ts';
 import { DEFAULT_FORECAST_LEVEL } from './rules/forecast.ts';
-import type { ForecastConfig, ForSpec, Rule, RuleField } from './rules/types.ts';
+import { got, mergeRules, ruleInputSchema } from './rules/config.ts';
+import type { ForecastConfig, Rule } from './rules/types.ts';
+
+export { DEFAULT_RULES, RULE_FIELDS } from './rules/config.ts';
 
 /** `db.cache_mb`'s default: see the schema for why it is set at all */
 export const DEFAULT_CACHE_MB = 4;
-
-export const RULE_FIELDS = [
-  'band_value',
-  'drift',
-  'drift_mean',
-  'recon_mean',
-  'coupling_shift',
-  ...SCALAR_MEASURES.map((m) => `measures.${m}` as const),
-] as const satisfies readonly RuleField[];
-
-/** `got <value>` for an error message, short */
-const got = (v: unknown): string => {
-  const text = JSON.stringify(v) ?? String(v);
-  return `got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
-};
-
-const forSchema = z.union(
-  [
-    durationSchema.transform((ms): ForSpec => ({ kind: 'duration', ms })),
-    z
-      .strictObject({ readings: z.number().int().min(1), of: z.number().int().min(1) })
-      .refine((v) => v.readings <= v.of, { message: 'readings must be ≤ of' })
-      .transform((v): ForSpec => ({ kind: 'n-of-m', n: v.readings, m: v.of })),
-  ],
-  { error: (i) => `expected a duration like "30s" or {readings: N, of: M}, ${got(i.input)}` },
-);
-
-/** One rule in YAML; every key optional so a built-in rule can be adjusted by name. */
-const ruleInputSchema = z.strictObject({
-  /** false removes the rule (built-in rules too) */
-  enabled: z.boolean().optional(),
-  kind: z.enum(['threshold', 'silent']).optional(),
-  field: z.enum(RULE_FIELDS).optional(),
-  op: z.enum(['above', 'below']).optional(),
-  threshold: z
-    .union(
-      [
-        z.number().refine(Number.isFinite, 'must be finite'),
-        z.literal('band'),
-        z.literal('device'),
-      ],
-      { error: (i) => `expected a number, "band" or "device", ${got(i.input)}` },
-    )
-    .optional(),
-  clear_margin: z.number().min(0).max(0.5).optional(),
-  clear_threshold: z.number().refine(Number.isFinite, 'must be finite').nullable().optional(),
-  clear_fraction: z.number().gt(0).max(1).optional(),
-  /** also clear under this fraction of the firing episode's median level; null: off */
-  clear_relative: z.number().gt(0).lt(1).nullable().optional(),
-  for: forSchema.optional(),
-  /** a data-time duration, or { readings: N, of: M } clear readings while firing */
-  clear_for: forSchema.optional(),
-  notify_pending: z.boolean().optional(),
-  keep_firing_for: durationSchema.optional(),
-  resend_interval: durationSchema.nullable().optional(),
-  periods: z.number().positive().optional(),
-  default_period_s: z.number().positive().optional(),
-});
-type RuleInput = z.output<typeof ruleInputSchema>;
-
-const HOUR = 3_600_000;
-const lifecycle = { clear_for_ms: 0, keep_firing_for_ms: 0, resend_interval_ms: 4 * HOUR };
-
-/**
- * What the built-in threshold rules share, against flicker: fire on 3 breaching readings of
- * the last 5, resolve only after 3 clear readings in a row (inside the hysteresis line), and
- * announce only firing and its resolution — a pending episode is tracked and shown, not sent.
- * One odd reading therefore neither raises nor resolves anything.
- */
-const steady = {
-  for: { kind: 'n-of-m', ...DEFAULT_CONFIRM },
-  clear_readings: { n: DEFAULT_CLEAR_READINGS, m: DEFAULT_CLEAR_READINGS },
-  notify_pending: false,
-  ...lifecycle,
-} as const;
-
-/**
- * Built-in rules. Band rules clear 10 % of the band width inside the edge. drift,
- * level-shift and recon-error compare against the limit each agent derived from its own
- * warm-up (metrics.limits) and clear at 80 % of it; a message without that limit is not
- * judged (no fixed fallback: KL and reconstruction error scale with the device's channels
- * and model, so one fleet-wide number is wrong for most devices — see README).
- */
-/** a silent rule's defaults: silent after 3 publish periods, 30 s when the device gives none */
-const SILENT_DEFAULTS = { periods: 3, default_period_s: 30 } as const;
-
-export const DEFAULT_RULES: readonly Rule[] = [
-  ...(['over-coupling', 'over-compression'] as const).map((name): Rule => ({
-    kind: 'threshold',
-    name,
-    field: 'band_value',
-    op: name === 'over-coupling' ? 'above' : 'below',
-    threshold: 'band',
-    clear_margin: 0.1,
-    clear_threshold: null,
-    ...steady,
-  })),
-  ...(
-    [
-      ['drift', 'drift'],
-      ['level-shift', 'drift_mean'],
-      ['recon-error', 'recon_mean'],
-      // the inputs' own coupling (opt-in per device class: no coupling_shift, no reading)
-      ['input-coupling', 'coupling_shift'],
-    ] as const
-  ).map(([name, field]): Rule => ({
-    kind: 'threshold',
-    name,
-    field,
-    op: 'above',
-    threshold: 'device',
-    clear_margin: 0,
-    clear_threshold: null,
-    clear_fraction: DEFAULT_CLEAR_FRACTION,
-    // the inputs' level shift: a process often settles at a new level after a fault
-    clear_relative: field === 'drift_mean' ? DEFAULT_SETTLE_FRACTION : null,
-    ...steady,
-  })),
-  {
-    kind: 'silent',
-    name: 'silent',
-    ...SILENT_DEFAULTS,
-    for: { kind: 'duration', ms: 0 },
-    ...lifecycle,
-  },
-];
 
 const ruleName = z
   .string()
@@ -205,7 +74,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       path: z.string().min(1).default(DEFAULT_DB_PATH),
       history_points_per_device: z.number().int().min(10).default(2000),
-      history_max_age: durationSchema.default(7 * 24 * HOUR),
+      history_max_age: durationSchema.default(7 * 24 * 3_600_000),
       alert_history: z.number().int().min(10).default(10_000),
       /**
        * device rows whose rule state did not move (last metrics, band value, trend) are
@@ -280,70 +149,6 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type CollectorConfig = Omit<ParsedConfig, 'rules'> & { rules: Rule[] };
 
-function mergeRule(
-  name: string,
-  base: Rule | undefined,
-  input: RuleInput,
-  issue: (p: string[], m: string) => void,
-): Rule | null {
-  const merged: Record<string, unknown> = { ...(base ?? {}) };
-  for (const [k, v] of Object.entries(input)) {
-    if (v === undefined || k === 'enabled') continue;
-    if (k === 'clear_for') {
-      const c = v as ForSpec;
-      merged.clear_for_ms = c.kind === 'duration' ? c.ms : 0;
-      merged.clear_readings = c.kind === 'n-of-m' ? { n: c.n, m: c.m } : null;
-      continue;
-    }
-    const key =
-      {
-        keep_firing_for: 'keep_firing_for_ms',
-        resend_interval: 'resend_interval_ms',
-      }[k] ?? k;
-    merged[key] = v;
-  }
-  merged.name = name;
-  merged.kind ??= 'threshold';
-  const r = { for: { kind: 'duration', ms: 0 }, ...lifecycle, ...merged } as Record<
-    string,
-    unknown
-  >;
-  if (r.kind === 'silent') {
-    r.periods ??= SILENT_DEFAULTS.periods;
-    r.default_period_s ??= SILENT_DEFAULTS.default_period_s;
-    return r as unknown as Rule;
-  }
-  for (const k of ['field', 'op', 'threshold'] as const)
-    if (r[k] === undefined) issue([k], `required for a new rule`);
-  if (r.field === undefined || r.op === undefined || r.threshold === undefined) return null;
-  r.clear_margin ??= 0;
-  r.clear_threshold ??= null;
-  if (typeof r.threshold === 'number' && typeof r.clear_threshold === 'number') {
-    const ok =
-      r.op === 'above' ? r.clear_threshold <= r.threshold : r.clear_threshold >= r.threshold;
-    if (!ok) issue(['clear_threshold'], `must be on the healthy side of threshold ${r.threshold}`);
-  }
-  if (r.threshold === 'band' && r.field !== 'band_value')
-    issue(['threshold'], `'band' applies to field band_value only`);
-  if (r.threshold === 'device' && !DEVICE_LIMIT_FIELDS.includes(String(r.field)))
-    issue(['threshold'], `'device' applies to fields ${DEVICE_LIMIT_FIELDS.join(', ')} only`);
-  if (r.threshold === 'device' && typeof r.clear_threshold === 'number')
-    issue(['clear_threshold'], `not used with threshold 'device'; set clear_fraction`);
-  if (r.threshold !== 'device' && input.clear_fraction !== undefined)
-    issue(['clear_fraction'], `applies to threshold 'device' only`);
-  return r as unknown as Rule;
-}
-
-/** Says what a rule of its own would: a kind, or any of field, op, threshold. */
-function definesRule(input: RuleInput): boolean {
-  return (
-    input.kind !== undefined ||
-    input.field !== undefined ||
-    input.op !== undefined ||
-    input.threshold !== undefined
-  );
-}
-
 /** One problem on one line (the key and what a valid value looks like); several, one per line. */
 function invalid(source: string, issues: string[]): UserError {
   const where = source === 'configuration' ? '' : `${source}: `;
@@ -368,28 +173,7 @@ export function parseConfig(raw: unknown, source = 'config'): CollectorConfig {
     throw invalid(source, issues);
   }
   const c = parsed.data;
-  const rules: Rule[] = [];
-  const names = new Set([...DEFAULT_RULES.map((r) => r.name), ...Object.keys(c.rules)]);
-  for (const name of names) {
-    const input = c.rules[name];
-    const base = DEFAULT_RULES.find((r) => r.name === name);
-    if (base === undefined && input !== undefined && !definesRule(input)) {
-      // a misspelt built-in rule, not a half-written new one
-      issues.push(
-        `${formatPath(['rules', name])}: unknown rule ${JSON.stringify(name)} (built in: ${DEFAULT_RULES.map((r) => r.name).join(', ')}; a new rule needs field, op and threshold)`,
-      );
-      continue;
-    }
-    if (input?.enabled === false) continue;
-    if (input === undefined) {
-      rules.push(base!);
-      continue;
-    }
-    const rule = mergeRule(name, base, input, (p, m) =>
-      issues.push(`${formatPath(['rules', name, ...p])}: ${m}`),
-    );
-    if (rule) rules.push(rule);
-  }
+  const rules = mergeRules(c.rules, (p, m) => issues.push(`${formatPath(['rules', ...p])}: ${m}`));
   if (c.forecast.min_points > c.forecast.points)
     issues.push('forecast.min_points: must be ≤ forecast.points');
   if (!isLoopback(c.http.host) && c.http.token === null) {
