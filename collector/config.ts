@@ -1,16 +1,15 @@
 // Collector configuration: optional YAML → strict zod schema (unknown keys are errors) →
 // cross-checks. Every error names its path. The defaults alone are a working collector.
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import {
-  brokerUrlSchema,
+  ConfigError,
+  configIssues,
   formatPath,
-  mqttConnectionSchema,
-  topicIdSchema,
-} from '../shared/schema/index.ts';
-import { UserError } from '../shared/errors.ts';
+  type ConfigIssue,
+} from '../shared/config/issues.ts';
+import { readYamlConfig } from '../shared/config/yaml.ts';
+import { brokerUrlSchema, mqttConnectionSchema, topicIdSchema } from '../shared/schema/index.ts';
 import {
   DEFAULT_DB_PATH,
   DEFAULT_EMBEDDED_BROKER_PORT,
@@ -149,15 +148,12 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type CollectorConfig = Omit<ParsedConfig, 'rules'> & { rules: Rule[] };
 
-/** One problem on one line (the key and what a valid value looks like); several, one per line. */
-function invalid(source: string, issues: string[]): UserError {
-  const where = source === 'configuration' ? '' : `${source}: `;
-  return new UserError(
-    issues.length === 1
-      ? `${where}${issues[0]}`
-      : `${source} is invalid:\n  ${issues.join('\n  ')}`,
-    'config',
-  );
+/**
+ * Every problem on its own line, `source: key: what a valid value looks like`; `source`
+ * 'configuration' (command-line settings alone, no file) is left out: the key says where.
+ */
+function invalid(source: string, issues: ConfigIssue[]): ConfigError {
+  return new ConfigError(source === 'configuration' ? '' : source, issues);
 }
 
 function isLoopback(host: string): boolean {
@@ -166,49 +162,36 @@ function isLoopback(host: string): boolean {
 
 /** Validates raw config (parsed YAML with CLI overrides applied); throws UserError listing every problem. */
 export function parseConfig(raw: unknown, source = 'config'): CollectorConfig {
-  const issues: string[] = [];
   const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) issues.push(`${formatPath(i.path)}: ${i.message}`);
-    throw invalid(source, issues);
-  }
+  if (!parsed.success) throw invalid(source, configIssues(parsed.error));
   const c = parsed.data;
-  const rules = mergeRules(c.rules, (p, m) => issues.push(`${formatPath(['rules', ...p])}: ${m}`));
+  const issues: ConfigIssue[] = [];
+  const issue = (path: string, message: string) => issues.push({ path, message });
+  const rules = mergeRules(c.rules, (p, m) => issue(formatPath(['rules', ...p]), m));
   if (c.forecast.min_points > c.forecast.points)
-    issues.push('forecast.min_points: must be ≤ forecast.points');
-  if (!isLoopback(c.http.host) && c.http.token === null) {
-    issues.push(`http.token: required when http.host (${c.http.host}) is not a loopback address`);
-  }
-  if (c.mqtt.password !== undefined && c.mqtt.password_env !== undefined) {
-    issues.push(
-      'mqtt.password: give mqtt.password_env (the name of an environment variable holding it) or the deprecated mqtt.password, not both',
+    issue('forecast.min_points', 'must be ≤ forecast.points');
+  if (!isLoopback(c.http.host) && c.http.token === null)
+    issue('http.token', `required when http.host (${c.http.host}) is not a loopback address`);
+  if (c.mqtt.password !== undefined && c.mqtt.password_env !== undefined)
+    issue(
+      'mqtt.password',
+      'give mqtt.password_env (the name of an environment variable holding it) or the deprecated mqtt.password, not both',
     );
-  }
-  if (c.mqtt.shared_subscription_group !== null && c.mqtt.url === null) {
-    issues.push(
-      'mqtt.shared_subscription_group: needs mqtt.url (the embedded broker has no shared subscriptions)',
+  if (c.mqtt.shared_subscription_group !== null && c.mqtt.url === null)
+    issue(
+      'mqtt.shared_subscription_group',
+      'needs mqtt.url (the embedded broker has no shared subscriptions)',
     );
-  }
-  if (c.mqtt.shared_subscription_group !== null && c.mqtt.client_id === undefined) {
-    issues.push(
-      'mqtt.client_id: required with a shared subscription (each member needs its own, stable id)',
+  if (c.mqtt.shared_subscription_group !== null && c.mqtt.client_id === undefined)
+    issue(
+      'mqtt.client_id',
+      'required with a shared subscription (each member needs its own, stable id)',
     );
-  }
   if (issues.length) throw invalid(source, issues);
   return { ...c, rules };
 }
 
-/** Reads a YAML file; returns its data or throws UserError with line numbers. */
-export function readConfigFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read config ${file}: ${(e as Error).message}`, 'config');
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    throw new UserError(`${file}: ${doc.errors.map((e) => e.message).join('\n')}`, 'config');
-  }
-  return doc.toJS() ?? {};
+/** Reads a YAML config file (shared/config/yaml.ts: line numbers, alias cap, a mapping). */
+export function readConfigFile(file: string): Record<string, unknown> {
+  return readYamlConfig(file);
 }

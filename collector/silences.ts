@@ -1,7 +1,8 @@
 // Silences as the HTTP API and the CLI create them: validation, ids, storage.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { epochMsSchema, formatPath, topicIdSchema } from '../shared/schema/index.ts';
+import { formatPath } from '../shared/config/issues.ts';
+import { epochMsSchema, topicIdSchema } from '../shared/schema/index.ts';
 import { UserError } from '../shared/errors.ts';
 import type { Silence } from './rules/types.ts';
 import type { Store } from './store.ts';

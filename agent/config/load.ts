@@ -6,11 +6,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { UserError } from '../../shared/errors.ts';
 import { topicIdSchema } from '../../shared/schema/common.ts';
 import { agentConfigSchema, DEFAULT_OUTBOX_DIR, type AgentConfig } from './schema.ts';
-import { ConfigError, configIssues, type ConfigIssue } from './errors.ts';
+import { ConfigError, configIssues, type ConfigIssue } from '../../shared/config/issues.ts';
+import { readYamlConfig } from '../../shared/config/yaml.ts';
 
 export interface AgentOverrides {
   model?: string;
@@ -48,40 +47,9 @@ export function loadAgentConfig(
   const cwd = envIn.cwd ?? process.cwd();
   const env = envIn.env ?? process.env;
   const abs = resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    throw new UserError(
-      `${file}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? e})`,
-      'config',
-    );
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({
-        path: `line ${e.linePos?.[0]?.line ?? '?'}`,
-        // pretty errors append a code excerpt after the first line; the line number says where
-        message: e.message.split('\n')[0]!,
-      })),
-    );
-  }
-  let raw: unknown;
-  try {
-    // Unresolved aliases and alias bombs are only found while building the value.
-    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  } catch (e) {
-    throw new ConfigError(file, [{ path: '(root)', message: (e as Error).message }]);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(file, [
-      { path: '(root)', message: 'expected a mapping of keys to values' },
-    ]);
-  }
+  const raw = readYamlConfig(abs, file);
   const base = new PathBase(dirname(abs), cwd);
-  applyOverrides(raw as Raw, overrides, cwd);
+  applyOverrides(raw, overrides, cwd);
   const parsed = agentConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(file, configIssues(parsed.error));
   const config = resolvePaths(parsed.data, base);

@@ -2,7 +2,7 @@
 // a bug in the agent must surface as a logged, counted error, never as a bad payload that
 // every collector then has to reject.
 import type { z } from 'zod';
-import { zodIssues } from '../../shared/schema/decode.ts';
+import { configIssues } from '../../shared/config/issues.ts';
 import {
   METRICS_SCHEMA,
   METRICS_VERSION,
@@ -50,7 +50,7 @@ export function validated<S extends z.ZodType>(
   message: unknown,
 ): z.infer<S> {
   const parsed = schema.safeParse(message);
-  if (!parsed.success) throw new InvalidMessageError(what, zodIssues(parsed.error));
+  if (!parsed.success) throw new InvalidMessageError(what, configIssues(parsed.error));
   return parsed.data;
 }
 

@@ -1,6 +1,7 @@
 // Decoding of untrusted payloads: size check before parsing, JSON parse, schema and
 // version check. Every rejection is a typed value naming the cause and the path.
 import type { z } from 'zod';
+import { configIssues } from '../config/issues.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -18,15 +19,6 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeErro
 
 export interface DecodeOptions {
   maxBytes?: number;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(root)' : path.map(String).join('.');
-}
-
-/** Issues of a zod error as `path: message` pairs. */
-export function zodIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
 }
 
 export type JsonObjectParsed =
@@ -105,7 +97,7 @@ export function decodePayload<S extends z.ZodType>(
   if (fast?.(data)) return { ok: true, value: data as z.infer<S> };
   const checked = schema.safeParse(data);
   if (!checked.success) {
-    const issues = zodIssues(checked.error);
+    const issues = configIssues(checked.error);
     const first = issues[0];
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     return {

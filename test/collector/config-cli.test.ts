@@ -45,7 +45,7 @@ describe('config', () => {
   });
 
   it.each([
-    [{ http: { prot: 1 } }, 'http: Unrecognized key: "prot"'],
+    [{ http: { prot: 1 } }, 'http.prot: unknown key'],
     [{ rules: { drift: { threshold: 'high' } } }, 'rules.drift.threshold'],
     [{ rules: { mine: { field: 'drift' } } }, 'rules.mine.op: required for a new rule'],
     [{ rules: { drift: { for: '3 fortnights' } } }, 'rules.drift.for'],

@@ -241,7 +241,7 @@ describe('MQTT settings that cannot be used: exit 2, one line naming the key', (
     const bad = configFile({ ...tlsMqtt(), tls: { ca: pki.ca, verify: false } }, 0);
     const r2 = run(['collector', '--config', bad]);
     expect(r2.status).toBe(2);
-    expect(r2.lines).toEqual([`redband: ${bad}: mqtt.tls: Unrecognized key: "verify"`]);
+    expect(r2.lines).toEqual([`redband: ${bad}: mqtt.tls.verify: unknown key`]);
   });
 });
 
