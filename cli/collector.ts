@@ -7,6 +7,8 @@ import {
   DEFAULT_HTTP_HOST,
   DEFAULT_HTTP_PORT,
 } from '../collector/defaults.ts';
+import { nonNegativeInt } from '../shared/cli-args.ts';
+import { setIn } from '../shared/config/overrides.ts';
 import { UserError } from '../shared/errors.ts';
 import type { LogFormat } from '../shared/log-format.ts';
 import { logFormatOption } from '../shared/log-destination.ts';
@@ -15,9 +17,9 @@ export interface CollectorFlags {
   config?: string;
   broker?: string;
   db?: string;
-  port?: string;
+  port?: number;
   host?: string;
-  mqttPort?: string;
+  mqttPort?: number;
   fleet?: string;
   /** true: the flag without a value (HTTP_TOKEN_ENV) */
   httpTokenEnv?: string | true;
@@ -27,27 +29,17 @@ export interface CollectorFlags {
 /** the variable --http-token-env names when none is given to it */
 export const HTTP_TOKEN_ENV = 'REDBAND_HTTP_TOKEN';
 
-function section(raw: Record<string, unknown>, name: string): Record<string, unknown> {
-  const v = raw[name];
-  if (v === undefined || v === null) return (raw[name] = {}) as Record<string, unknown>;
-  return v as Record<string, unknown>;
-}
-
 /** Config file (optional) with command-line flags applied on top, validated as one. */
 async function configFromFlags(flags: CollectorFlags) {
   // here, not at the top: building the CLI must not load the schema library and YAML parser
   const { parseConfig, readConfigFile } = await import('../collector/config.ts');
-  const loaded = flags.config ? readConfigFile(flags.config) : {};
-  const raw = (typeof loaded === 'object' && loaded !== null ? loaded : { _: loaded }) as Record<
-    string,
-    unknown
-  >;
-  if (flags.broker !== undefined) section(raw, 'mqtt').url = flags.broker;
-  if (flags.db !== undefined) section(raw, 'db').path = flags.db;
-  if (flags.port !== undefined) section(raw, 'http').port = Number(flags.port);
-  if (flags.host !== undefined) section(raw, 'http').host = flags.host;
-  if (flags.mqttPort !== undefined) section(raw, 'embedded_broker').port = Number(flags.mqttPort);
-  if (flags.fleet !== undefined) raw.fleet = flags.fleet;
+  const raw = flags.config ? readConfigFile(flags.config) : {};
+  if (flags.broker !== undefined) setIn(raw, ['mqtt', 'url'], flags.broker);
+  if (flags.db !== undefined) setIn(raw, ['db', 'path'], flags.db);
+  if (flags.port !== undefined) setIn(raw, ['http', 'port'], flags.port);
+  if (flags.host !== undefined) setIn(raw, ['http', 'host'], flags.host);
+  if (flags.mqttPort !== undefined) setIn(raw, ['embedded_broker', 'port'], flags.mqttPort);
+  if (flags.fleet !== undefined) setIn(raw, ['fleet'], flags.fleet);
   if (flags.httpTokenEnv !== undefined) {
     const name = flags.httpTokenEnv === true ? HTTP_TOKEN_ENV : flags.httpTokenEnv;
     const token = process.env[name];
@@ -58,7 +50,7 @@ async function configFromFlags(flags: CollectorFlags) {
       );
     if (token === undefined || token === '')
       throw new UserError(`--http-token-env: environment variable ${name} is not set`, 'config');
-    section(raw, 'http').token = token;
+    setIn(raw, ['http', 'token'], token);
   }
   // TLS files named in a config file are relative to it
   const tls = flags.config
@@ -77,7 +69,7 @@ export function collectorCommand(): Command {
     .option('--config <file>', 'YAML config (see collector/README.md)')
     .option('--broker <url>', 'MQTT broker URL; without one an embedded broker is started')
     .option('--db <file>', `SQLite file (default ${DEFAULT_DB_PATH})`)
-    .option('--port <n>', `HTTP port (default ${DEFAULT_HTTP_PORT})`)
+    .option('--port <n>', `HTTP port (default ${DEFAULT_HTTP_PORT})`, nonNegativeInt('--port'))
     .option(
       '--host <h>',
       `HTTP bind address (default ${DEFAULT_HTTP_HOST}; others need http.token or --http-token-env)`,
@@ -86,7 +78,11 @@ export function collectorCommand(): Command {
       '--http-token-env [var]',
       `read the HTTP bearer token (http.token) from this environment variable (default ${HTTP_TOKEN_ENV})`,
     )
-    .option('--mqtt-port <n>', `embedded broker port (default ${DEFAULT_EMBEDDED_BROKER_PORT})`)
+    .option(
+      '--mqtt-port <n>',
+      `embedded broker port (default ${DEFAULT_EMBEDDED_BROKER_PORT})`,
+      nonNegativeInt('--mqtt-port'),
+    )
     .option('--fleet <id>', 'only this fleet (topic sharding)')
     .addOption(logFormatOption())
     .action(async (flags: CollectorFlags) => {

@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { topicIdSchema } from '../../shared/schema/common.ts';
 import { agentConfigSchema, DEFAULT_OUTBOX_DIR, type AgentConfig } from './schema.ts';
 import { ConfigError, configIssues, type ConfigIssue } from '../../shared/config/issues.ts';
+import { mappingAt, setIn } from '../../shared/config/overrides.ts';
 import { readYamlConfig } from '../../shared/config/yaml.ts';
 
 export interface AgentOverrides {
@@ -69,28 +70,20 @@ export function loadAgentConfig(
 }
 
 function applyOverrides(raw: Raw, o: AgentOverrides, cwd: string): void {
-  const section = (key: string): Raw => {
-    const v = raw[key];
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Raw;
-    return (raw[key] = {});
-  };
-  if (o.model !== undefined) section('model').path = resolve(cwd, o.model);
+  if (o.model !== undefined) setIn(raw, ['model', 'path'], resolve(cwd, o.model));
   if (o.replay !== undefined) {
-    const source = section('source');
     // Keep the CSV settings of a CSV config (delimiter, columns…); replace any other source.
-    if (source.kind === 'csv') source.path = resolve(cwd, o.replay);
+    if (mappingAt(raw, ['source']).kind === 'csv')
+      setIn(raw, ['source', 'path'], resolve(cwd, o.replay));
     else raw.source = { kind: 'csv', path: resolve(cwd, o.replay) };
   }
-  if (o.speed !== undefined) section('source').speed = o.speed;
+  if (o.speed !== undefined) setIn(raw, ['source', 'speed'], o.speed);
   if (o.publish !== undefined) {
-    if (o.publish === 'stdout') section('publish').sink = 'stdout';
-    else {
-      section('publish').sink = 'mqtt';
-      section('mqtt').url = o.publish;
-    }
+    setIn(raw, ['publish', 'sink'], o.publish === 'stdout' ? 'stdout' : 'mqtt');
+    if (o.publish !== 'stdout') setIn(raw, ['mqtt', 'url'], o.publish);
   }
-  if (o.device !== undefined) raw.device = o.device;
-  if (o.fleet !== undefined) raw.fleet = o.fleet;
+  if (o.device !== undefined) setIn(raw, ['device'], o.device);
+  if (o.fleet !== undefined) setIn(raw, ['fleet'], o.fleet);
 }
 
 /** Resolves a relative path against the config file's directory, else the repository root. */
