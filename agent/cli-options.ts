@@ -1,26 +1,21 @@
 // The agent's command-line options, defined once for `redband agent` and the bundle.
 import { InvalidArgumentError, type Command } from 'commander';
 import { logFormatOption } from '../shared/log-destination.ts';
+import { positiveNumber } from '../shared/cli-args.ts';
 import type { RunOptions } from './run.ts';
 
 function parseSpeed(value: string): 'max' | 'realtime' | number {
   if (value === 'max' || value === 'realtime') return value;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
+  try {
+    return positiveNumber('--speed')(value);
+  } catch {
     throw new InvalidArgumentError("expected 'max', 'realtime' or a positive number");
-  return n;
+  }
 }
 
 function parsePublish(value: string): string {
   if (value === 'stdout' || /^(mqtts?|wss?|tcp|ssl):\/\//.test(value)) return value;
   throw new InvalidArgumentError("expected 'stdout' or a broker URL (mqtt://host:port)");
-}
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError('expected a positive number of seconds');
-  return n;
 }
 
 export function addAgentOptions(cmd: Command): Command {
@@ -36,7 +31,7 @@ export function addAgentOptions(cmd: Command): Command {
     )
     .option('--device <id>', 'device id, overriding device / $REDBAND_DEVICE / host name')
     .option('--fleet <id>', 'fleet id, overriding fleet')
-    .option('--duration <seconds>', 'stop after this many seconds', parseSeconds)
+    .option('--duration <seconds>', 'stop after this many seconds', positiveNumber('--duration'))
     .addOption(logFormatOption("the config's log.format"));
 }
 

@@ -1,17 +1,9 @@
 // `redband demo` (= `npm start`): a working monitored fleet on one machine.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEMO_OPTION_DEFAULTS, type DemoOptions } from '../demo/options.ts';
 import { SKAB_DIR_ENV, skabData, skabReplayFile } from '../demo/skab-data.ts';
 import { renderView } from '../demo/live-view.ts';
-
-function positiveInt(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${name} must be a positive integer`);
-    return n;
-  };
-}
+import { positiveInt } from '../shared/cli-args.ts';
 
 export function demoCommand(): Command {
   return new Command('demo')
