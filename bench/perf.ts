@@ -81,6 +81,14 @@ export async function runPerfBench(o: PerfOptions): Promise<PerfReport> {
     },
     {
       bench: 'agent',
+      figure: `peak RSS at ${agent.footprint.speed}× SKAB, WebAssembly, under the unit`,
+      value: agent.wasmFootprint.rssPeakMb,
+      unit: 'MB',
+      target: `< ${agent.unit.memoryMaxMb} MB (MemoryMax)`,
+      pass: agent.wasmFootprint.rssPeakMb < agent.unit.memoryMaxMb,
+    },
+    {
+      bench: 'agent',
       figure: 'RSS growth after warm-up',
       value: agent.footprint.growthMb,
       unit: 'MB',
