@@ -171,7 +171,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     stopping ??= (async () => {
       pipeline?.stop();
       await pipeline?.done.catch((e: unknown) => log.error({ err: String(e) }, 'pipeline failed'));
-      await sink.stop(statusMessage(identity, statusInfo, 'offline', clock.now()));
+      await sink.stop(statusMessage(identity, statusInfo, 'offline', clock.now(), 'stopped'));
       await session.close();
       log.info(
         {

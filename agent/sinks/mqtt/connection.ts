@@ -60,7 +60,7 @@ export function createConnection(o: ConnectionOptions): Connection {
   const open = (): void => {
     if (stopping || !online) return;
     const status = online;
-    const c = o.connect(o.url, clientOptions(o, { ...status, state: 'offline' }));
+    const c = o.connect(o.url, clientOptions(o, { ...status, state: 'offline', reason: 'lost' }));
     client = c;
     c.on('connect', () => {
       if (c !== client) return;
