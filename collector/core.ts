@@ -24,7 +24,6 @@ import { deviceView, type FleetDevice } from './summary.ts';
 import { systemTimer, type Clock, type Timer } from '../shared/clock.ts';
 
 // Callers that took the clock from here before it moved to shared/ (collector/http.ts).
-export { systemClock, type Clock } from '../shared/clock.ts';
 
 export interface IncomingMessage {
   topic: string;
