@@ -20,6 +20,7 @@
 // The error is also summed per channel (which channel the model stopped explaining: the
 // recon attribution of a snapshot): each pooled mask knows, per hidden cell, its channel, and
 // per channel how many cells it hides, so the split costs one add per hidden cell.
+import type { Clock } from '../../../shared/clock.ts';
 import { hiddenCount, sampleMasks } from '../../../shared/mae/masks.ts';
 import type { Rng } from '../../../shared/random.ts';
 import type { BufferPool } from '../buffers.ts';
@@ -27,11 +28,15 @@ import type { InferenceSession } from '../../inference/types.ts';
 import type { PipelineCounters } from '../counters.ts';
 import type { InferredBatch, InputAttribution, ModelWindow } from '../types.ts';
 
+/** durations, not dates: a monotonic clock */
+const MONOTONIC: Clock = { now: () => performance.now() };
+
 export interface InferOptions {
   session: InferenceSession;
   rng: Rng;
   counters: PipelineCounters;
-  now?: () => number;
+  /** times each run() for the inference_ms health figures; default: performance.now */
+  clock?: Clock;
   /** window inputs are given back here once copied into the batch (normalize's pool) */
   inputPool?: BufferPool<Float32Array>;
   /** masks in the pool (default: up to 256, fewer for large windows: ≤ 2²⁰ cells in all) */
@@ -47,7 +52,7 @@ export function defaultMaskPool(cells: number): number {
 
 export function createInfer(opts: InferOptions): InferBatch {
   const { session, rng, counters } = opts;
-  const now = opts.now ?? (() => performance.now());
+  const clock = opts.clock ?? MONOTONIC;
   const k = session.model.latentDim;
   const channels = session.model.channels;
   const c = channels.length;
@@ -109,9 +114,9 @@ export function createInfer(opts: InferOptions): InferBatch {
       driftMean[i] = w.driftMean ?? Number.NaN;
       if (w.attribution) attributions.push({ at: w.end, value: w.attribution });
     }
-    const t0 = now();
+    const t0 = clock.now();
     const out = await session.run(x, mask, 2 * n);
-    counters.inferenceMs.add(now() - t0);
+    counters.inferenceMs.add(clock.now() - t0);
     counters.windowsInferred += n;
 
     const recon = out.recon;
