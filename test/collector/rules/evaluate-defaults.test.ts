@@ -2,7 +2,7 @@
 // against the limits an agent publishes, the level-shift rule, and warm-up readings.
 // Lines as in evaluate.test.ts; ` [quiet]` marks a transition tracked but not announced.
 import { describe, expect, it } from 'vitest';
-import { rulesFrom } from './fixtures.ts';
+import { rulesFrom } from '../fixtures.ts';
 import { only, run, S, type Case, type Step } from './evaluate-run.ts';
 
 const defaults = { silent: false };
@@ -293,8 +293,8 @@ describe('evaluate: built-in defaults, device limits, warm-up', () => {
 
 describe('evaluate: re-baselines', () => {
   it('keeps the device’s most recent re-baselines, newest last', async () => {
-    const { evaluate, initialDeviceState } = await import('../../collector/rules/evaluate.ts');
-    const { metrics } = await import('./fixtures.ts');
+    const { evaluate, initialDeviceState } = await import('../../../collector/rules/evaluate.ts');
+    const { metrics } = await import('../fixtures.ts');
     let state = initialDeviceState('f1', 'd1');
     for (let i = 0; i < 7; i++) {
       const m = {

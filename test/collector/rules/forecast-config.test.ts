@@ -1,9 +1,9 @@
 // The forecast section of the collector config reaches the forecast: its defaults, a level and
 // a horizon (a duration, in seconds for the fit), and errors naming the key.
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../collector/config.ts';
-import { DEFAULT_FORECAST_LEVEL, deviceForecast } from '../../collector/rules/forecast.ts';
-import { BAND } from './fixtures.ts';
+import { parseConfig } from '../../../collector/config.ts';
+import { DEFAULT_FORECAST_LEVEL, deviceForecast } from '../../../collector/rules/forecast.ts';
+import { BAND } from '../fixtures.ts';
 
 describe('collector config: forecast', () => {
   it.each([

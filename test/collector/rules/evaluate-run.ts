@@ -1,13 +1,13 @@
 // The step runner shared by the evaluator's table tests.
-import { evaluate, initialDeviceState } from '../../collector/rules/evaluate.ts';
+import { evaluate, initialDeviceState } from '../../../collector/rules/evaluate.ts';
 import type {
   DeviceState,
   ObservedEvent,
   Rule,
   Silence,
   Transition,
-} from '../../collector/rules/types.ts';
-import { metrics, status, type MetricsOpts } from './fixtures.ts';
+} from '../../../collector/rules/types.ts';
+import { metrics, status, type MetricsOpts } from '../fixtures.ts';
 
 export type Step =
   | ({ m: number; now?: number } & Omit<MetricsOpts, 't'>)

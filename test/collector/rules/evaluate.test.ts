@@ -2,9 +2,9 @@
 // time; the expected transitions are written `rule from→to`, with ` resend` for re-sends and
 // ` [held]` for transitions whose notification is suppressed.
 import { describe, expect, it } from 'vitest';
-import { evaluate, initialDeviceState } from '../../collector/rules/evaluate.ts';
-import { deviceForecast } from '../../collector/rules/forecast.ts';
-import { metrics, rulesFrom } from './fixtures.ts';
+import { evaluate, initialDeviceState } from '../../../collector/rules/evaluate.ts';
+import { deviceForecast } from '../../../collector/rules/forecast.ts';
+import { metrics, rulesFrom } from '../fixtures.ts';
 import { only, run, S, silence, type Case } from './evaluate-run.ts';
 
 // Band [1, 3]; clear margin 10 % of the width: over-coupling clears at ≤ 2.8.
