@@ -28,7 +28,7 @@ import { fitWindows } from './pipeline/limits.ts';
 import { readHealth } from './pipeline/health.ts';
 import { RebaselineControl } from './pipeline/operators/level-shift.ts';
 import type { Snapshot } from './pipeline/operators/summarize.ts';
-import { startPipeline, type RunningPipeline } from './pipeline/pipeline.ts';
+import { startPipeline, type PipelineOptions, type RunningPipeline } from './pipeline/pipeline.ts';
 import { liveSketchMemory, Sketches } from './pipeline/sketches.ts';
 import { StageRegistry, type Stage } from './pipeline/stage.ts';
 import {
@@ -84,46 +84,17 @@ const LOGGED_ERRORS_PER_STAGE = 10;
 
 export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promise<Agent> {
   const config = loaded.config;
-  const log = deps.log;
+  const { log } = deps;
   const clock = deps.clock ?? systemClock;
-  const session =
-    deps.session ??
-    (await loadModel(config.model.path, {
-      runtime: config.model.runtime,
-      threads: config.model.threads,
-      log: (msg) => log.warn(msg),
-    }));
-  let source: Source;
-  try {
-    source =
-      deps.source ??
-      createSource(config.source, {
-        log: { warn: (m: string) => log.warn({ source: config.source.kind }, m) },
-        ...deps.sourceDeps,
-      });
-  } catch (e) {
-    await session.close();
-    throw e;
-  }
-  const issues = crossCheck(config, session.model, source.channels);
-  if (issues.length > 0) {
-    await session.close();
-    throw new ConfigError(loaded.file, issues);
-  }
-
+  const { session, source } = await openParts(loaded, deps);
   const identity: Identity = { fleet: config.fleet, device: loaded.device, boot: randomUUID() };
-  const statusInfo: StatusInfo = {
-    agentVersion: VERSION,
-    model: { name: session.model.name, sha256: session.model.sha256 },
-    backend: session.backend,
-    configDigest: loaded.digest,
-  };
-  const periodS = publishPeriodS(config);
-  if (periodS !== undefined) statusInfo.publishPeriodS = periodS;
-  const rebaselineControl = new RebaselineControl();
+  const statusInfo = statusInfoOf(loaded, session);
+  const status = (state: 'online' | 'offline') =>
+    statusMessage(identity, statusInfo, state, clock.now());
+  const rebaselines = new RebaselineControl();
   const rebaseline = (reason: string): void => {
     log.info({ reason }, 'level-shift re-baseline requested');
-    rebaselineControl.request(reason);
+    rebaselines.request(reason);
   };
   const sink = createSink(config, loaded.device, {
     log,
@@ -133,27 +104,8 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     ...deps.sink,
   });
   const counters = new PipelineCounters();
-  const errorsLogged = new Map<string, number>();
-  const registry = new StageRegistry((stage, error) => {
-    counters.stageErrors++;
-    const n = (errorsLogged.get(stage) ?? 0) + 1;
-    errorsLogged.set(stage, n);
-    if (n <= LOGGED_ERRORS_PER_STAGE) {
-      log.error(
-        { stage, err: (error as Error)?.message ?? String(error) },
-        'stage error (counted; stream goes on)',
-      );
-    }
-  });
-
-  const baseline = config.baseline.load ? loadBaseline(config.baseline.load) : undefined;
-  const band = initialBand(config.band_from, config.band ?? null, session.model.band);
-  // Always a warm-up: even with a loaded baseline and a known band, the level-shift baseline
-  // and the limits come from this device's own first windows.
-  const warmup = config.baseline.warmup_windows;
-  const fit = fitWindows(warmup, config.baseline.fit_fraction);
-  const model = session.model;
-  const watch = (config.detect.channels ?? model.channels).map((ch) => model.channels.indexOf(ch));
+  const registry = stageRegistry(counters, log);
+  const options = pipelineOptions(config, session, rebaselines, log);
   const numbering = new MetricsNumbering(identity);
   let pipeline: RunningPipeline | null = null;
   const publish: Stage<Snapshot, unknown> = {
@@ -171,14 +123,11 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     stopping ??= (async () => {
       pipeline?.stop();
       await pipeline?.done.catch((e: unknown) => log.error({ err: String(e) }, 'pipeline failed'));
-      await sink.stop(statusMessage(identity, statusInfo, 'offline', clock.now(), 'stopped'));
+      await sink.stop(status('offline'));
       await session.close();
+      const stages = Object.fromEntries(registry.stats);
       log.info(
-        {
-          windows: counters.windowsIn,
-          errors: counters.stageErrors,
-          stages: Object.fromEntries(registry.stats),
-        },
+        { windows: counters.windowsIn, errors: counters.stageErrors, stages },
         'agent stopped',
       );
       resolveFinished();
@@ -194,76 +143,155 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     stop,
     rebaseline,
     async start() {
-      const online = statusMessage(identity, statusInfo, 'online', clock.now());
-      await sink.start(online);
-      pipeline = startPipeline({
-        source,
-        session,
-        hop: config.pipeline.hop,
-        batch: config.pipeline.batch,
-        queueCapacity: config.pipeline.queue,
-        missing: config.pipeline.missing,
-        maskSeed: config.pipeline.mask_seed,
-        summarize: {
-          sketches: new Sketches(session.model.latentDim, config.sketch, baseline),
-          period: config.publish.period_windows,
-          warmup,
-          fit,
-          settle: liveSketchMemory(config.sketch),
-          limitMargin: config.detect.limit_margin,
-          limitFloors: config.detect.limit_floors,
-          band,
-          bandMeasure: config.band_measure,
-          bandFloor: config.band_floor,
-          rebaselines: rebaselineControl,
-          ...(config.baseline.save
-            ? { onBaselineFrozen: (b) => saveBaseline(config.baseline.save!, b, log) }
-            : {}),
-        },
-        levelShift: {
-          watch,
-          watchNames: watch.map((i) => model.channels[i]!),
-          meanWindow: config.detect.mean_window,
-          fitWindows: fit,
-          warmupWindows: warmup,
-          limitMargin: config.detect.limit_margin,
-          ...(config.detect.limit_floors.drift_mean !== undefined
-            ? { limitFloor: config.detect.limit_floors.drift_mean }
-            : {}),
-          ...(config.detect.coupling
-            ? {
-                couplingShift: {
-                  window: config.detect.coupling.window,
-                  ...(config.detect.limit_floors.coupling_shift !== undefined
-                    ? { floor: config.detect.limit_floors.coupling_shift }
-                    : {}),
-                },
-              }
-            : {}),
-          adaptWindow: config.detect.adapt_window,
-          episodes: episodePolicy(config.detect.rebaseline),
-          readEvery: config.publish.period_windows,
-          control: rebaselineControl,
-        },
-        counters,
-        registry,
-        publish,
-      });
+      await sink.start(status('online'));
+      pipeline = startPipeline({ ...options, source, session, counters, registry, publish });
       log.info(
         {
           boot: identity.boot,
           model: session.model.name,
           backend: session.backend,
           sink: sink.kind,
-          warmup,
-          fit,
-          band: band?.source ?? 'warmup',
+          warmup: options.summarize.warmup,
+          fit: options.summarize.fit,
+          band: options.summarize.band?.source ?? 'warmup',
         },
         'agent started',
       );
       // End of a finite source: shut down the same way a signal does.
       void pipeline.done.then(stop, stop);
     },
+  };
+}
+
+/** The model session and the source, checked against each other; the session is closed on failure. */
+async function openParts(
+  loaded: LoadedConfig,
+  deps: AgentDeps,
+): Promise<{ session: InferenceSession; source: Source }> {
+  const { config } = loaded;
+  const { log } = deps;
+  const session =
+    deps.session ??
+    (await loadModel(config.model.path, {
+      runtime: config.model.runtime,
+      threads: config.model.threads,
+      log: (msg) => log.warn(msg),
+    }));
+  try {
+    const source =
+      deps.source ??
+      createSource(config.source, {
+        log: { warn: (m: string) => log.warn({ source: config.source.kind }, m) },
+        ...deps.sourceDeps,
+      });
+    const issues = crossCheck(config, session.model, source.channels);
+    if (issues.length > 0) throw new ConfigError(loaded.file, issues);
+    return { session, source };
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+}
+
+function statusInfoOf(loaded: LoadedConfig, session: InferenceSession): StatusInfo {
+  const info: StatusInfo = {
+    agentVersion: VERSION,
+    model: { name: session.model.name, sha256: session.model.sha256 },
+    backend: session.backend,
+    configDigest: loaded.digest,
+  };
+  const periodS = publishPeriodS(loaded.config);
+  if (periodS !== undefined) info.publishPeriodS = periodS;
+  return info;
+}
+
+/** Stage errors are counted, and the first few of each stage logged. */
+function stageRegistry(counters: PipelineCounters, log: Logger): StageRegistry {
+  const errorsLogged = new Map<string, number>();
+  return new StageRegistry((stage, error) => {
+    counters.stageErrors++;
+    const n = (errorsLogged.get(stage) ?? 0) + 1;
+    errorsLogged.set(stage, n);
+    if (n <= LOGGED_ERRORS_PER_STAGE) {
+      log.error(
+        { stage, err: (error as Error)?.message ?? String(error) },
+        'stage error (counted; stream goes on)',
+      );
+    }
+  });
+}
+
+type ConfigPipelineOptions = Omit<
+  PipelineOptions,
+  'source' | 'session' | 'counters' | 'registry' | 'publish'
+>;
+
+/** The pipeline's settings from the config and the model. */
+function pipelineOptions(
+  config: AgentConfig,
+  session: InferenceSession,
+  rebaselines: RebaselineControl,
+  log: Logger,
+): ConfigPipelineOptions {
+  const baseline = config.baseline.load ? loadBaseline(config.baseline.load) : undefined;
+  // Always a warm-up: even with a loaded baseline and a known band, the level-shift baseline
+  // and the limits come from this device's own first windows.
+  const warmup = config.baseline.warmup_windows;
+  const fit = fitWindows(warmup, config.baseline.fit_fraction);
+  const save = config.baseline.save;
+  return {
+    hop: config.pipeline.hop,
+    batch: config.pipeline.batch,
+    queueCapacity: config.pipeline.queue,
+    missing: config.pipeline.missing,
+    maskSeed: config.pipeline.mask_seed,
+    summarize: {
+      sketches: new Sketches(session.model.latentDim, config.sketch, baseline),
+      period: config.publish.period_windows,
+      warmup,
+      fit,
+      settle: liveSketchMemory(config.sketch),
+      limitMargin: config.detect.limit_margin,
+      limitFloors: config.detect.limit_floors,
+      band: initialBand(config.band_from, config.band ?? null, session.model.band),
+      bandMeasure: config.band_measure,
+      bandFloor: config.band_floor,
+      rebaselines,
+      ...(save ? { onBaselineFrozen: (b) => saveBaseline(save, b, log) } : {}),
+    },
+    levelShift: levelShiftOptions(config, session.model.channels, fit, rebaselines),
+  };
+}
+
+function levelShiftOptions(
+  config: AgentConfig,
+  modelChannels: readonly string[],
+  fit: number,
+  control: RebaselineControl,
+): NonNullable<PipelineOptions['levelShift']> {
+  const { detect } = config;
+  const watch = (detect.channels ?? modelChannels).map((ch) => modelChannels.indexOf(ch));
+  const floors = detect.limit_floors;
+  return {
+    watch,
+    watchNames: watch.map((i) => modelChannels[i]!),
+    meanWindow: detect.mean_window,
+    fitWindows: fit,
+    warmupWindows: config.baseline.warmup_windows,
+    limitMargin: detect.limit_margin,
+    ...(floors.drift_mean !== undefined ? { limitFloor: floors.drift_mean } : {}),
+    ...(detect.coupling
+      ? {
+          couplingShift: {
+            window: detect.coupling.window,
+            ...(floors.coupling_shift !== undefined ? { floor: floors.coupling_shift } : {}),
+          },
+        }
+      : {}),
+    adaptWindow: detect.adapt_window,
+    episodes: episodePolicy(detect.rebaseline),
+    readEvery: config.publish.period_windows,
+    control,
   };
 }
 
