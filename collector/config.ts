@@ -82,8 +82,8 @@ export const configSchema = z.strictObject({
       snapshot_interval: durationSchema.default(5000),
       /**
        * SQLite's page cache, MiB. better-sqlite3 builds with a 16 MiB default, which the
-       * collector's RSS grows into as the file grows (a 30-minute soak: +19 MB that looked
-       * like a leak). The hot pages (device rows, the index leaves being appended to) are
+       * collector's RSS grows into as the file grows, and which looks like a leak in a soak
+       * (docs/perf.md). The hot pages (device rows, the index leaves being appended to) are
        * few; the rest is read back through the OS page cache, which is not the process's.
        */
       cache_mb: z.number().min(0.5).max(1024).default(DEFAULT_CACHE_MB),

@@ -163,8 +163,8 @@ export class CollectorCore {
    * Group commit: messages that arrive within `ingest.batch_window` of the first queued one
    * (default 10 ms; 0: one turn of the event loop) are ingested in one transaction, at most
    * `ingest.max_batch` at a time. A commit writes every touched page each time (device rows,
-   * dedupe marks, history index leaves): at 10,000 msg/s with one commit per socket read the
-   * commits alone took a large share of the core. Alerts still go out only after the commit.
+   * dedupe marks, history index leaves), so at fleet rates one commit per socket read makes
+   * the commits most of the core's work. Alerts still go out only after the commit.
    */
   enqueue(msg: IncomingMessage): void {
     this.queued.push(msg);

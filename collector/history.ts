@@ -114,9 +114,9 @@ export class HistoryTables {
    * They land in their device's history_recent_<slot>, a table with no index, so an insert
    * appends to its last page; move() later inserts them into the indexed table
    * grouped by device. Returns how many rows went to each slot.
-   * Inserted straight into the (fleet, device, t) index, a batch of messages from 1,000
-   * devices dirtied one index leaf per device, and every commit wrote each of those 4 KiB
-   * pages to the WAL: a third of the collector's time per message at 10,000 msg/s. Grouped by
+   * Inserted straight into the (fleet, device, t) index, a batch of messages from many
+   * devices dirties one index leaf per device, and every commit writes each of those pages to
+   * the WAL, a large share of the time per message at fleet rates (docs/perf.md). Grouped by
    * device and moved every second, the rows of one device share their leaf's write; within a
    * device they keep their arrival order (rowid), which audits of delivery order rely on.
    */

@@ -70,9 +70,9 @@ export class CollectorMetrics {
       registers,
     });
     type Entry = { state: DeviceState; last: LastMetrics | null };
-    // Filled device by device, yielding to the event loop every YIELD_EVERY devices: with
-    // 1,000 devices one scrape is ~34,000 series and took 120–250 ms of the main thread in one
-    // piece, a stall every ingest and alert behind it waited out.
+    // Filled device by device, yielding to the event loop every YIELD_EVERY devices: a large
+    // fleet's scrape is tens of thousands of series, and filled in one piece it stalls every
+    // ingest and alert behind it (collector/README.md has the sizes).
     const gauge = (
       name: string,
       help: string,

@@ -145,7 +145,8 @@ export class MqttTransport {
    * @param holdAcks group commit: from a batch's first message until releaseAcks() the
    * connection is corked, so the PUBACKs mqtt.js writes as it hands each message over wait in
    * the socket's buffer. Released after the commit they go out together, one write for the
-   * batch (one write per PUBACK was an eighth of the main thread at 25,000 msg/s);
+   * batch (one write per PUBACK is a syscall per message, a real share of the main thread
+   * at fleet rates);
    * dropped after a failed commit, the broker redelivers the whole batch.
    * @param onState null: subscribed, messages flow; else why not (for /readyz)
    */

@@ -302,8 +302,8 @@ export class Store {
     this.transaction(() => {
       // Device by device through the (fleet, device, t) index: the cost is the rows deleted
       // plus a few index probes per device. One statement over the whole table (a window
-      // function sorting every row) took ~80 ms at 28k rows and grew with the history, a
-      // stall of the event loop once a minute. Every device with history has a device row
+      // function sorting every row) grows with the history and stalls the event loop at
+      // every prune. Every device with history has a device row
       // (both are written in the message's transaction) and device rows are never deleted.
       for (const d of this.s.deviceKeys.all() as { fleet: string; device: string }[]) {
         // age in data time, against the device's newest point: a replay of old data keeps its history

@@ -1,6 +1,6 @@
 // The last T samples, normalized once when each arrives. With hop H < T every sample belongs
 // to T/H windows; normalizing and checking it per window redid the same arithmetic T/H times
-// (32× for skab-pump), which cost more than the model itself. Here each sample is normalized
+// (T/H = 32 for skab-pump), which cost more than the model itself. Here each sample is normalized
 // and checked for non-finite values once, and a window is a copy of a contiguous block.
 //
 // Layout: a mirrored ring of 2T rows — every sample is written at row `next` and `next + T`,

@@ -1,8 +1,9 @@
 // Eigenvalues (only) of a dense symmetric matrix: Householder reduction to
 // tridiagonal form, then the implicit QL iteration with Wilkinson shifts
 // (tred2/tql1 from EISPACK, as in Numerical Recipes §11.2–11.3).
-// Why not ml-matrix's EigenvalueDecomposition: it always accumulates eigenvectors,
-// which costs ~3× more; at k = 64 it alone exceeds the 2 ms budget for all measures.
+// Why not ml-matrix's EigenvalueDecomposition: it always accumulates eigenvectors, work the
+// measures never use, and at wide latents that alone exceeds the time budget of a snapshot
+// (bench sketch measures both).
 // test/shared/linalg checks this routine against ml-matrix.
 
 /**

@@ -1,7 +1,7 @@
 // A fast, exact acceptance test for metrics messages: true iff metricsSchema (zod) accepts the
-// value. Why: zod took ~40 µs of the collector's ~200 µs per message (profile of `bench
-// collector`) and ~20 µs of the agent's publish path, as long as four windows of inference;
-// this check takes ~1-2 µs. decodeMetrics (collector) and the agent's message builder run it
+// value. Why: zod is a large share of the collector's time per message and of the agent's
+// publish path (bench collector; figures in collector/README.md), and this check is a small
+// fraction of it. decodeMetrics (collector) and the agent's message builder run it
 // first and hand anything it rejects to zod, which stays the authority for the error text.
 // Exactness is tested by test/shared/schema/check-metrics.test.ts (every field of real
 // messages mutated, fuzzed mutations, the fixtures) against metricsSchema.safeParse, so a

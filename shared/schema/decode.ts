@@ -31,7 +31,7 @@ export type JsonObjectParsed =
  */
 export function parseJsonObject(payload: Uint8Array | string, maxBytes: number): JsonObjectParsed {
   // Infinity: the caller checked the bytes before decoding them to text (the collector), and
-  // counting a string's UTF-8 bytes is a scan of it (~0.7 µs for a 1.5 KB metrics message)
+  // counting a string's UTF-8 bytes is one more scan of it
   if (maxBytes !== Infinity) {
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
     if (size > maxBytes) {
