@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxLimits } from '../../../agent/sinks/mqtt/outbox.ts';
 import { SqliteOutboxStore } from '../../../agent/sinks/mqtt/sqlite-store.ts';
+import { FillableStore } from './fillable-store.ts';
 import { Backoff } from '../../../shared/backoff.ts';
 import { UserError } from '../../../shared/errors.ts';
 
@@ -100,26 +101,6 @@ describe('reconnect backoff and send rate', () => {
     expect(b.next()).toBe(100);
   });
 });
-
-/**
- * A real SQLite store whose writes fail with SQLITE_FULL while `full` is set: the outbox's
- * degraded mode, step by step. (The whole agent on a real full tmpfs: test/reliability/disk.)
- */
-class FillableStore extends SqliteOutboxStore {
-  full = false;
-  private check(): void {
-    if (this.full)
-      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-  }
-  override insert(r: Parameters<SqliteOutboxStore['insert']>[0]): void {
-    this.check();
-    super.insert(r);
-  }
-  override delete(id: number): void {
-    this.check();
-    super.delete(id);
-  }
-}
 
 describe('outbox when the disk refuses writes', () => {
   it('holds what the disk refuses in memory, in order, and moves it to disk when space returns', () => {
