@@ -83,15 +83,7 @@ export async function startCollector(
   const cleanup = async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   };
-  // before anything opens: an unreadable TLS file or an unset password variable is a
-  // configuration error naming its key (shared with the agent: shared/mqtt-credentials.ts)
-  const security = mqttConnectionOptions(config.mqtt, deps.env ?? process.env);
-  if (config.mqtt.password !== undefined) {
-    security.password = config.mqtt.password;
-    log.warn(
-      'mqtt.password is deprecated: put the password in an environment variable and name it in mqtt.password_env',
-    );
-  }
+  const security = mqttSecurity(config, deps.env ?? process.env, log);
   try {
     const store = Store.open(
       config.db.path,
@@ -107,29 +99,13 @@ export async function startCollector(
     core = new CollectorCore(config, store, metrics, log, clock, timer);
     const c = core;
 
-    const http = new HttpServer(
-      {
-        host: config.http.host,
-        port: config.http.port,
-        token: config.http.token,
-        historyLimit: config.db.history_points_per_device,
-      },
-      c,
-      metrics,
-      clock,
-      log,
-    );
+    const { host, port, token } = config.http;
+    const historyLimit = config.db.history_points_per_device;
+    const http = new HttpServer({ host, port, token, historyLimit }, c, metrics, clock, log);
     await http.start();
     cleanups.push(() => http.stop());
 
-    let broker: EmbeddedBroker | null = null;
-    if (config.mqtt.url === null) {
-      broker = await startEmbeddedBroker(config.embedded_broker.host, config.embedded_broker.port);
-      const b = broker;
-      cleanups.push(() => b.close());
-      log.info({ url: broker.url }, 'embedded MQTT broker listening');
-    }
-    const brokerUrl = config.mqtt.url ?? broker!.url;
+    const brokerUrl = config.mqtt.url ?? (await embeddedBroker(config, log, cleanups));
     const transport = new MqttTransport(config, brokerUrl, log, security, timer);
     const perMessage = config.ingest.commit === 'per-message';
     c.on('flushed', (committed) => transport.releaseAcks(committed));
@@ -149,66 +125,15 @@ export async function startCollector(
     subscribed.catch(() => undefined); // observed by the caller (or by waiting for it below)
     c.attachPublisher((a) => transport.publishAlert(a));
 
-    const publishSummaries = async () => {
-      const fleets = [...c.dirtyFleets];
-      c.dirtyFleets.clear();
-      const now = clock.now();
-      const view = c.fleetView();
-      for (const fleet of fleets) {
-        await transport
-          .publishSummary(
-            buildSummary(
-              fleet,
-              view.filter((d) => d.fleet === fleet),
-              now,
-            ),
-          )
-          .catch(() => undefined);
-      }
-    };
-    const intervals: unknown[] = [];
-    if (deps.timers ?? true) {
-      let lastPrune = 0;
-      const tickErrors = new LogLimiter(60_000);
-      intervals.push(
-        timer.setInterval(() => {
-          try {
-            c.tick();
-            if (clock.now() - lastPrune >= PRUNE_EVERY_MS) {
-              lastPrune = clock.now();
-              store.prune(
-                lastPrune,
-                config.db.history_points_per_device,
-                config.db.history_max_age,
-                config.db.alert_history,
-              );
-            }
-          } catch (e) {
-            // a failing disk must not take the process down; the next tick tries again
-            const held = tickErrors.take('tick', clock.now());
-            if (held !== null)
-              log.error({ err: (e as Error).message, held_back: held }, 'tick failed');
-          }
-        }, config.tick_interval),
-        timer.setInterval(() => void publishSummaries(), config.summary_interval),
-      );
-      cleanups.push(() => intervals.forEach((h) => timer.clearInterval(h)));
-    }
+    const publishSummaries = summaryPublisher(c, transport, clock);
+    if (deps.timers ?? true)
+      cleanups.push(startTimers({ core: c, store, config, clock, timer, log, publishSummaries }));
 
     // The producer first at stop: no more messages are taken.
     cleanups.push(async () => {
       stoppingNow = true;
       http.setReady(false);
-      transport.stopIngest();
-      c.flush();
-      c.checkpoint();
-      c.flushEvents();
-      if (transport.connected) {
-        // bounded: a broker that never acks must not hang shutdown; unacked alerts stay in the outbox
-        await Promise.race([c.drain(), elapsed(timer, 2000)]);
-      }
-      c.flushAcked();
-      await Promise.race([publishSummaries(), elapsed(timer, 1000)]);
+      await stopIngest(c, transport, timer, publishSummaries);
     });
     if (deps.waitForBroker ?? true) await subscribed;
     log.info(
@@ -237,4 +162,109 @@ export async function startCollector(
     await cleanup();
     throw e;
   }
+}
+
+/**
+ * The MQTT connection's security, before anything opens: an unreadable TLS file or an unset
+ * password variable is a configuration error naming its key (shared with the agent:
+ * shared/mqtt-credentials.ts); a password in the file still works, with a warning.
+ */
+function mqttSecurity(config: CollectorConfig, env: NodeJS.ProcessEnv, log: Logger) {
+  const security = mqttConnectionOptions(config.mqtt, env);
+  if (config.mqtt.password !== undefined) {
+    security.password = config.mqtt.password;
+    log.warn(
+      'mqtt.password is deprecated: put the password in an environment variable and name it in mqtt.password_env',
+    );
+  }
+  return security;
+}
+
+/** The embedded broker (mqtt.url null), stopped with the collector; its URL. */
+async function embeddedBroker(
+  config: CollectorConfig,
+  log: Logger,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<string> {
+  const broker: EmbeddedBroker = await startEmbeddedBroker(
+    config.embedded_broker.host,
+    config.embedded_broker.port,
+  );
+  cleanups.push(() => broker.close());
+  log.info({ url: broker.url }, 'embedded MQTT broker listening');
+  return broker.url;
+}
+
+/** Publishes the retained summary of every fleet that changed since the last call. */
+function summaryPublisher(c: CollectorCore, transport: MqttTransport, clock: Clock) {
+  return async (): Promise<void> => {
+    const fleets = [...c.dirtyFleets];
+    c.dirtyFleets.clear();
+    const now = clock.now();
+    const view = c.fleetView();
+    for (const fleet of fleets) {
+      const devices = view.filter((d) => d.fleet === fleet);
+      await transport.publishSummary(buildSummary(fleet, devices, now)).catch(() => undefined);
+    }
+  };
+}
+
+interface TimerParts {
+  core: CollectorCore;
+  store: Store;
+  config: CollectorConfig;
+  clock: Clock;
+  timer: IntervalTimer;
+  log: Logger;
+  publishSummaries: () => Promise<void>;
+}
+
+/** The wall-clock work: rule ticks (silence, timers), pruning, summaries. Returns the stop. */
+function startTimers(p: TimerParts): () => void {
+  const { core: c, store, config, clock, timer, log } = p;
+  let lastPrune = 0;
+  const tickErrors = new LogLimiter(60_000);
+  const tick = () => {
+    try {
+      c.tick();
+      if (clock.now() - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = clock.now();
+        store.prune(
+          lastPrune,
+          config.db.history_points_per_device,
+          config.db.history_max_age,
+          config.db.alert_history,
+        );
+      }
+    } catch (e) {
+      // a failing disk must not take the process down; the next tick tries again
+      const held = tickErrors.take('tick', clock.now());
+      if (held !== null) log.error({ err: (e as Error).message, held_back: held }, 'tick failed');
+    }
+  };
+  const intervals = [
+    timer.setInterval(tick, config.tick_interval),
+    timer.setInterval(() => void p.publishSummaries(), config.summary_interval),
+  ];
+  return () => intervals.forEach((h) => timer.clearInterval(h));
+}
+
+/**
+ * Stops taking messages and settles what was taken: commit, checkpoint, the last device
+ * events, the unacknowledged alerts (bounded: a broker that never acks must not hang the
+ * shutdown; what it did not ack stays in the outbox) and a last summary.
+ */
+async function stopIngest(
+  c: CollectorCore,
+  transport: MqttTransport,
+  timer: IntervalTimer,
+  publishSummaries: () => Promise<void>,
+): Promise<void> {
+  transport.stopIngest();
+  c.flush();
+  c.checkpoint();
+  c.flushEvents();
+  if (transport.connected) await Promise.race([c.drain(), elapsed(timer, 2000)]);
+  c.flushAcked();
+  await Promise.race([publishSummaries(), elapsed(timer, 1000)]);
 }
