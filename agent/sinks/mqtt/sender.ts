@@ -45,7 +45,7 @@ export function createSender(o: SenderOptions): Sender {
   let cursor = 0;
   let rateWait: unknown = null;
   let closed = false;
-  let idleWaiters: Array<() => void> = [];
+  const idleWaiters: Array<() => void> = [];
 
   const idle = (): boolean => outbox.depth === 0 || link.connected() === null;
   const notifyIfIdle = (): void => {
@@ -101,21 +101,25 @@ export function createSender(o: SenderOptions): Sender {
       notifyIfIdle();
     },
     waitIdle: (timeoutMs) =>
-      new Promise((resolve) => {
-        if (idle()) return resolve();
-        const t = o.timer.setTimeout(resolve, timeoutMs);
-        idleWaiters.push(() => {
-          o.timer.clearTimeout(t);
-          resolve();
-        });
-      }),
+      idle() ? Promise.resolve() : wakeOrTimeout(idleWaiters, o.timer, timeoutMs),
     cancel() {
       // rateWait stays set, so nothing schedules another wait after the stop began.
       if (rateWait) o.timer.clearTimeout(rateWait);
     },
     close() {
-      idleWaiters = [];
+      idleWaiters.length = 0;
       closed = true;
     },
   };
+}
+
+/** Resolves when one of `waiters` is woken, or after timeoutMs. */
+function wakeOrTimeout(waiters: Array<() => void>, timer: Timer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = timer.setTimeout(resolve, timeoutMs);
+    waiters.push(() => {
+      timer.clearTimeout(t);
+      resolve();
+    });
+  });
 }
