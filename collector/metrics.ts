@@ -29,6 +29,136 @@ const PHASES: Phase[] = ['inactive', 'pending', 'firing'];
 /** devices filled per turn of the event loop during a scrape */
 const YIELD_EVERY = 100;
 
+type Entry = { state: DeviceState; last: LastMetrics | null };
+
+/** What a per-device gauge's fill may read besides the device: config and the alerts' channels. */
+interface FillContext {
+  forecast: ForecastConfig;
+  firstChannel(fleet: string, device: string, rule: string): AlertChannel | undefined;
+}
+
+interface DeviceGaugeSpec {
+  name: string;
+  help: string;
+  labelNames: string[];
+  fill: (g: Gauge, e: Entry, ctx: FillContext) => void;
+}
+
+/**
+ * The per-device gauges, filled at scrape time device by device, yielding to the event loop
+ * every YIELD_EVERY devices: a large fleet's scrape is tens of thousands of series, and filled
+ * in one piece it stalls every ingest and alert behind it (collector/README.md has the sizes).
+ */
+function deviceGauge(
+  spec: DeviceGaugeSpec,
+  source: MetricsSource,
+  ctx: FillContext,
+  registers: Registry[],
+): Gauge {
+  return new Gauge({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers,
+    async collect() {
+      this.reset();
+      let i = 0;
+      for (const e of source.devices()) {
+        spec.fill(this, e, ctx);
+        if (++i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+      }
+    },
+  });
+}
+
+const DEVICE_GAUGES: readonly DeviceGaugeSpec[] = [
+  {
+    name: 'redband_measure',
+    help: 'latest redundancy measures per device',
+    labelNames: ['fleet', 'device', 'measure'],
+    fill: (g, { state: d, last }) => {
+      const measures = last?.message.measures;
+      if (!measures) return;
+      for (const m of SCALAR_MEASURES) {
+        const v = scalarMeasure(measures, m);
+        g.set({ fleet: d.fleet, device: d.device, measure: m }, v ?? Infinity);
+      }
+    },
+  },
+  {
+    name: 'redband_band_value',
+    help: 'the band measure (+Inf: collapse)',
+    labelNames: ['fleet', 'device', 'measure'],
+    fill: (g, { state: d }) => {
+      if (!d.band) return;
+      const v = d.band_value ?? (d.band_value_infinite ? Infinity : null);
+      if (v !== null) g.set({ fleet: d.fleet, device: d.device, measure: d.band.measure }, v);
+    },
+  },
+  {
+    name: 'redband_band_edge',
+    help: 'stability band edges',
+    labelNames: ['fleet', 'device', 'measure', 'edge'],
+    fill: (g, { state: d }) => {
+      if (!d.band) return;
+      for (const edge of ['low', 'center', 'high'] as const)
+        g.set({ fleet: d.fleet, device: d.device, measure: d.band.measure, edge }, d.band[edge]);
+    },
+  },
+  {
+    name: 'redband_alert_state',
+    help: '1 for the current state of each rule',
+    labelNames: ['fleet', 'device', 'rule', 'state'],
+    fill: (g, { state: d }) => {
+      for (const [rule, rs] of Object.entries(d.rules))
+        for (const p of PHASES)
+          g.set({ fleet: d.fleet, device: d.device, rule, state: p }, rs.phase === p ? 1 : 0);
+    },
+  },
+  // One series per pending or firing rule of a device, labelled with the first channel its
+  // alert named: bounded by devices × rules (as redband_alert_state, a third of it), and the
+  // gauge is rebuilt at every scrape, so a channel no alert names any more leaves with it.
+  {
+    name: 'redband_alert_channel_score',
+    help: 'score of the channel a pending or firing alert names first (a share, or a coupling change in nats)',
+    labelNames: ['fleet', 'device', 'rule', 'channel'],
+    fill: (g, { state: d }, ctx) => {
+      for (const [rule, rs] of Object.entries(d.rules)) {
+        if (rs.phase === 'inactive') continue;
+        const c = ctx.firstChannel(d.fleet, d.device, rule);
+        if (c) g.set({ fleet: d.fleet, device: d.device, rule, channel: c.channel }, c.score);
+      }
+    },
+  },
+  {
+    name: 'redband_forecast_eta_seconds',
+    help: 'estimated time until the band measure leaves the band',
+    labelNames: ['fleet', 'device'],
+    fill: (g, { state: d }, ctx) => {
+      const f = deviceForecast(d, ctx.forecast);
+      if (f.eta_s !== null) g.set({ fleet: d.fleet, device: d.device }, f.eta_s);
+    },
+  },
+  {
+    name: 'redband_forecast_slope_per_hour',
+    help: 'trend of the band measure (data time)',
+    labelNames: ['fleet', 'device'],
+    fill: (g, { state: d }, ctx) => {
+      const f = deviceForecast(d, ctx.forecast);
+      if (f.slope_per_hour !== null) g.set({ fleet: d.fleet, device: d.device }, f.slope_per_hour);
+    },
+  },
+  {
+    name: 'redband_device_last_seen_seconds',
+    help: 'wall clock of the last accepted metrics',
+    labelNames: ['fleet', 'device'],
+    fill: (g, { state: d }) => {
+      if (d.last_metrics_wall !== null)
+        g.set({ fleet: d.fleet, device: d.device }, d.last_metrics_wall / 1000);
+    },
+  },
+];
+
 export class CollectorMetrics {
   readonly registry = new Registry();
   readonly accepted: Counter<'fleet' | 'device'>;
@@ -69,118 +199,12 @@ export class CollectorMetrics {
       labelNames: ['rule', 'state'],
       registers,
     });
-    type Entry = { state: DeviceState; last: LastMetrics | null };
-    // Filled device by device, yielding to the event loop every YIELD_EVERY devices: a large
-    // fleet's scrape is tens of thousands of series, and filled in one piece it stalls every
-    // ingest and alert behind it (collector/README.md has the sizes).
-    const gauge = (
-      name: string,
-      help: string,
-      labelNames: string[],
-      fill: (g: Gauge, e: Entry) => void,
-    ) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        async collect() {
-          this.reset();
-          let i = 0;
-          for (const e of source.devices()) {
-            fill(this, e);
-            if (++i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
-          }
-        },
-      });
-    gauge(
-      'redband_measure',
-      'latest redundancy measures per device',
-      ['fleet', 'device', 'measure'],
-      (g, { state: d, last }) => {
-        const measures = last?.message.measures;
-        if (!measures) return;
-        for (const m of SCALAR_MEASURES) {
-          const v = scalarMeasure(measures, m);
-          g.set({ fleet: d.fleet, device: d.device, measure: m }, v ?? Infinity);
-        }
-      },
-    );
-    gauge(
-      'redband_band_value',
-      'the band measure (+Inf: collapse)',
-      ['fleet', 'device', 'measure'],
-      (g, { state: d }) => {
-        if (!d.band) return;
-        const v = d.band_value ?? (d.band_value_infinite ? Infinity : null);
-        if (v !== null) g.set({ fleet: d.fleet, device: d.device, measure: d.band.measure }, v);
-      },
-    );
-    gauge(
-      'redband_band_edge',
-      'stability band edges',
-      ['fleet', 'device', 'measure', 'edge'],
-      (g, { state: d }) => {
-        if (!d.band) return;
-        for (const edge of ['low', 'center', 'high'] as const) {
-          g.set({ fleet: d.fleet, device: d.device, measure: d.band.measure, edge }, d.band[edge]);
-        }
-      },
-    );
-    gauge(
-      'redband_alert_state',
-      '1 for the current state of each rule',
-      ['fleet', 'device', 'rule', 'state'],
-      (g, { state: d }) => {
-        for (const [rule, rs] of Object.entries(d.rules)) {
-          for (const p of PHASES)
-            g.set({ fleet: d.fleet, device: d.device, rule, state: p }, rs.phase === p ? 1 : 0);
-        }
-      },
-    );
-    // One series per pending or firing rule of a device, labelled with the first channel its
-    // alert named: bounded by devices × rules (as redband_alert_state, a third of it), and the
-    // gauge is rebuilt at every scrape, so a channel no alert names any more leaves with it.
-    gauge(
-      'redband_alert_channel_score',
-      'score of the channel a pending or firing alert names first (a share, or a coupling change in nats)',
-      ['fleet', 'device', 'rule', 'channel'],
-      (g, { state: d }) => {
-        for (const [rule, rs] of Object.entries(d.rules)) {
-          if (rs.phase === 'inactive') continue;
-          const c = this.firstChannels.get(channelKey(d.fleet, d.device, rule));
-          if (c) g.set({ fleet: d.fleet, device: d.device, rule, channel: c.channel }, c.score);
-        }
-      },
-    );
-    gauge(
-      'redband_forecast_eta_seconds',
-      'estimated time until the band measure leaves the band',
-      ['fleet', 'device'],
-      (g, { state: d }) => {
-        const f = deviceForecast(d, source.forecast);
-        if (f.eta_s !== null) g.set({ fleet: d.fleet, device: d.device }, f.eta_s);
-      },
-    );
-    gauge(
-      'redband_forecast_slope_per_hour',
-      'trend of the band measure (data time)',
-      ['fleet', 'device'],
-      (g, { state: d }) => {
-        const f = deviceForecast(d, source.forecast);
-        if (f.slope_per_hour !== null)
-          g.set({ fleet: d.fleet, device: d.device }, f.slope_per_hour);
-      },
-    );
-    gauge(
-      'redband_device_last_seen_seconds',
-      'wall clock of the last accepted metrics',
-      ['fleet', 'device'],
-      (g, { state: d }) => {
-        if (d.last_metrics_wall !== null)
-          g.set({ fleet: d.fleet, device: d.device }, d.last_metrics_wall / 1000);
-      },
-    );
+    const context: FillContext = {
+      forecast: source.forecast,
+      firstChannel: (fleet, device, rule) =>
+        this.firstChannels.get(channelKey(fleet, device, rule)),
+    };
+    for (const spec of DEVICE_GAUGES) deviceGauge(spec, source, context, registers);
   }
 
   /** Notes the channel an alert names first (core.ts, as each alert is built). */
