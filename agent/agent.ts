@@ -89,8 +89,9 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
   const { session, source } = await openParts(loaded, deps);
   const identity: Identity = { fleet: config.fleet, device: loaded.device, boot: randomUUID() };
   const statusInfo = statusInfoOf(loaded, session);
-  const status = (state: 'online' | 'offline') =>
-    statusMessage(identity, statusInfo, state, clock.now());
+  const online = () => statusMessage(identity, statusInfo, 'online', clock.now());
+  // a clean stop says so; the last will (the connection's) says 'lost'
+  const offline = () => statusMessage(identity, statusInfo, 'offline', clock.now(), 'stopped');
   const rebaselines = new RebaselineControl();
   const rebaseline = (reason: string): void => {
     log.info({ reason }, 'level-shift re-baseline requested');
@@ -123,7 +124,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     stopping ??= (async () => {
       pipeline?.stop();
       await pipeline?.done.catch((e: unknown) => log.error({ err: String(e) }, 'pipeline failed'));
-      await sink.stop(status('offline'));
+      await sink.stop(offline());
       await session.close();
       const stages = Object.fromEntries(registry.stats);
       log.info(
@@ -143,7 +144,7 @@ export async function createAgent(loaded: LoadedConfig, deps: AgentDeps): Promis
     stop,
     rebaseline,
     async start() {
-      await sink.start(status('online'));
+      await sink.start(online());
       pipeline = startPipeline({ ...options, source, session, counters, registry, publish });
       log.info(
         {
