@@ -25,7 +25,7 @@ export const factory: SinkFactory<'mqtt', typeof configSchema> = {
         maxBytes: limits.max_bytes,
         maxAgeMs: limits.max_age_s * 1000,
       },
-      deps.clock ? () => deps.clock!.now() : undefined,
+      deps.clock,
     );
     const { ca, cert, key, rejectUnauthorized, username, password } = mqttConnectionOptions(
       mqtt,

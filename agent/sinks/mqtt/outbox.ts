@@ -10,6 +10,7 @@
 // second at most, the outbox tries to move what waits in memory to disk, oldest first; once
 // everything is on disk again it is back to normal. Ids are the outbox's own, so a record
 // keeps its place in the replay order wherever it waits.
+import { systemClock, type Clock } from '../../../shared/clock.ts';
 import { MemoryOutboxStore, recordBytes, type OutboxRecord, type OutboxStore } from './store.ts';
 
 export interface OutboxLimits {
@@ -54,7 +55,7 @@ export class Outbox {
   constructor(
     private readonly store: OutboxStore,
     private readonly limits: OutboxLimits,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     memoryLimits: MemoryLimits = DEFAULT_MEMORY_LIMITS,
   ) {
     this.lastId = store.lastId();
@@ -94,7 +95,7 @@ export class Outbox {
     while (room && this.depth + 1 > this.limits.maxMessages) room = this.dropOldest(false);
     while (room && this.depth > 0 && this.bytes() + size > this.limits.maxBytes)
       room = this.dropOldest(false);
-    const rec: OutboxRecord = { id: ++this.lastId, topic, payload, createdAt: this.clock() };
+    const rec: OutboxRecord = { id: ++this.lastId, topic, payload, createdAt: this.clock.now() };
     if (!this.degraded && this.disk(() => this.store.insert(rec))) return rec.id;
     this.unstored++;
     this.memory.insert(rec);
@@ -192,7 +193,7 @@ export class Outbox {
   }
 
   private expire(): void {
-    const cutoff = this.clock() - this.limits.maxAgeMs;
+    const cutoff = this.clock.now() - this.limits.maxAgeMs;
     for (;;) {
       const head = this.list(0, this.handedOut.size + 32);
       let progressed = false;
@@ -211,7 +212,7 @@ export class Outbox {
   /** While degraded: deletes the disk refused, then moves what waits in memory to disk. */
   private retry(): void {
     if (!this.degraded && this.storageError === null) return;
-    const now = this.clock();
+    const now = this.clock.now();
     if (now < this.nextRetry) return;
     this.nextRetry = now + STORAGE_RETRY_MS;
     for (const id of [...this.tombstones.keys()]) {

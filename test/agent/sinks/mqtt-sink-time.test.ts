@@ -36,7 +36,7 @@ function sink(vt: VirtualTime, over: Partial<MqttSinkOptions> & { url: string })
   return createMqttSink({
     fleet: 'f',
     device: 'd',
-    outbox: new Outbox(new SqliteOutboxStore(join(tmpDir(), 'outbox')), roomy, () => vt.now()),
+    outbox: new Outbox(new SqliteOutboxStore(join(tmpDir(), 'outbox')), roomy, vt),
     log: pino({ level: 'silent' }),
     maxInflight: 4,
     rate: 1000,
@@ -91,7 +91,7 @@ describe('outbox log lines', () => {
   it('a refusing disk: an error when it starts, a reminder once per period, info when it ends', () => {
     const vt = new VirtualTime(0);
     const store = new FillableStore(join(tmpDir(), 'outbox'));
-    const outbox = new Outbox(store, roomy, () => vt.now());
+    const outbox = new Outbox(store, roomy, vt);
     const { log, said } = captureLog();
     const report = createOutboxLog(outbox, log, vt, 60_000).report;
     store.full = true;

@@ -6,6 +6,7 @@ import { Outbox, type OutboxLimits } from '../../../agent/sinks/mqtt/outbox.ts';
 import { SqliteOutboxStore } from '../../../agent/sinks/mqtt/sqlite-store.ts';
 import { FillableStore } from './fillable-store.ts';
 import { Backoff } from '../../../shared/backoff.ts';
+import type { Clock } from '../../../shared/clock.ts';
 import { UserError } from '../../../shared/errors.ts';
 
 let dir: string;
@@ -16,7 +17,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const roomy: OutboxLimits = { maxMessages: 1000, maxBytes: 1 << 20, maxAgeMs: 3_600_000 };
 
-function open(limits: Partial<OutboxLimits> = {}, clock = () => 0): Outbox {
+function open(limits: Partial<OutboxLimits> = {}, clock: Clock = { now: () => 0 }): Outbox {
   return new Outbox(new SqliteOutboxStore(dir), { ...roomy, ...limits }, clock);
 }
 
@@ -56,7 +57,7 @@ describe('outbox (SQLite in a temp dir)', () => {
 
   it('drops messages older than max_age by the injected clock', () => {
     let now = 1_000;
-    const o = open({ maxAgeMs: 500 }, () => now);
+    const o = open({ maxAgeMs: 500 }, { now: () => now });
     o.append('t', 'old');
     now = 1_400;
     o.append('t', 'newer');
@@ -106,7 +107,7 @@ describe('outbox when the disk refuses writes', () => {
   it('holds what the disk refuses in memory, in order, and moves it to disk when space returns', () => {
     let now = 0;
     const store = new FillableStore(dir);
-    const o = new Outbox(store, roomy, () => now);
+    const o = new Outbox(store, roomy, { now: () => now });
     const a = o.append('t', 'a');
     store.full = true;
     const b = o.append('t', 'b');
@@ -144,7 +145,7 @@ describe('outbox when the disk refuses writes', () => {
   it('bounds the memory queue, dropping its oldest, counted', () => {
     const store = new FillableStore(dir);
     store.full = true;
-    const o = new Outbox(store, roomy, () => 0, { maxMessages: 2, maxBytes: 1 << 20 });
+    const o = new Outbox(store, roomy, { now: () => 0 }, { maxMessages: 2, maxBytes: 1 << 20 });
     for (const p of ['1', '2', '3', '4']) o.append('t', p);
     expect(payloads(o)).toEqual(['3', '4']);
     expect({ dropped: o.dropped, unstored: o.unstored }).toEqual({ dropped: 2, unstored: 4 });
@@ -153,7 +154,7 @@ describe('outbox when the disk refuses writes', () => {
 
   it('never drops a message in flight: the age limit waits for its PUBACK', () => {
     let now = 0;
-    const o = open({ maxAgeMs: 100 }, () => now);
+    const o = open({ maxAgeMs: 100 }, { now: () => now });
     o.append('t', 'sent');
     o.append('t', 'waiting');
     const [rec] = o.next(0, 1);
