@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { CollectorConfig } from './config.ts';
 import { systemClock, systemTimer, type Clock, type IntervalTimer } from '../shared/clock.ts';
 import { CollectorCore } from './core.ts';
+import { httpBackend } from './http-backend.ts';
 import { HttpServer } from './http.ts';
 import { LogLimiter } from './ingest.ts';
 import { CollectorMetrics } from './metrics.ts';
@@ -101,7 +102,8 @@ export async function startCollector(
 
     const { host, port, token } = config.http;
     const historyLimit = config.db.history_points_per_device;
-    const http = new HttpServer({ host, port, token, historyLimit }, c, metrics, clock, log);
+    const api = httpBackend(c);
+    const http = new HttpServer({ host, port, token, historyLimit }, api, metrics, clock, log);
     await http.start();
     cleanups.push(() => http.stop());
 

@@ -10,9 +10,8 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { isUserError, UserError } from '../shared/errors.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { CollectorCore } from './core.ts';
+import type { HttpBackend } from './http-backend.ts';
 import type { CollectorMetrics } from './metrics.ts';
-import { createSilence } from './silences.ts';
 import { withSilences } from './summary.ts';
 
 const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
@@ -32,6 +31,20 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 const MAX_BODY = 64 * 1024;
+
+interface RouteRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** the path pattern's groups, URI-decoded */
+  params: string[];
+}
+
+interface Route {
+  method: string;
+  path: RegExp;
+  handle(r: RouteRequest): void | Promise<void>;
+}
 
 export interface HttpOptions {
   host: string;
@@ -106,11 +119,112 @@ export class HttpServer {
 
   constructor(
     private readonly o: HttpOptions,
-    private readonly core: CollectorCore,
+    private readonly api: HttpBackend,
     private readonly metrics: CollectorMetrics,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
+
+  /** The API, one entry a route: the method, the whole path, what answers it. */
+  private readonly routes: Route[] = [
+    {
+      method: 'GET',
+      path: /^\/readyz$/,
+      handle: ({ res }) =>
+        this.notReady === null
+          ? json(res, 200, { ready: true })
+          : json(res, 503, { ready: false, reason: this.notReady }),
+    },
+    {
+      method: 'GET',
+      path: /^\/metrics$/,
+      handle: async ({ res }) => {
+        const text = await this.metrics.text();
+        res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+        res.end(text);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/fleet$/,
+      handle: ({ res }) => {
+        const now = this.clock.now();
+        const silences = this.api.silences();
+        const devices = this.api
+          .fleetView()
+          .map((d) => ({ ...d, ...withSilences(d, silences, now) }))
+          .sort((a, b) => `${a.fleet}/${a.device}`.localeCompare(`${b.fleet}/${b.device}`));
+        json(res, 200, { generated_at: now, devices });
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/devices\/([^/]+)\/([^/]+)\/history$/,
+      handle: ({ res, url, params: [fleet, device] }) => {
+        if (!this.api.hasDevice(fleet!, device!))
+          return json(res, 404, { error: `no device ${fleet}/${device}` });
+        const limit = intParam(url, 'limit', this.o.historyLimit, this.o.historyLimit);
+        json(res, 200, { points: this.api.history(fleet!, device!, limit) });
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/alerts$/,
+      handle: ({ res, url }) =>
+        json(res, 200, { alerts: this.api.recentAlerts(intParam(url, 'limit', 100, 1000)) }),
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/rules$/,
+      handle: ({ res }) => json(res, 200, { rules: this.api.rules() }),
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/silences$/,
+      // `now`: the collector's clock, against which a client tells active from scheduled
+      handle: ({ res }) =>
+        json(res, 200, { now: this.clock.now(), silences: this.api.silences(true) }),
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/silences$/,
+      handle: async ({ req, res }) => {
+        const now = this.clock.now();
+        const silence = this.api.addSilence(await readBody(req), now);
+        json(res, 201, { ...silence, now });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: /^\/api\/silences\/([^/]+)$/,
+      handle: ({ res, params: [id] }) =>
+        this.api.expireSilence(id!, this.clock.now())
+          ? json(res, 200, { expired: id })
+          : json(res, 404, { error: `no silence ${id}` }),
+    },
+    { method: 'GET', path: /^\/api\/events$/, handle: ({ req, res }) => this.stream(req, res) },
+  ];
+
+  /** Server-Sent Events: device views (built only while someone streams them) and alerts. */
+  private stream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.write(': connected\n\n');
+    this.sse.add(res);
+    this.offDevice ??= this.api.on('device', (d) =>
+      this.send('device', { ...d, ...withSilences(d, this.api.silences(), this.clock.now()) }),
+    );
+    req.on('close', () => {
+      this.sse.delete(res);
+      if (this.sse.size === 0) {
+        this.offDevice?.();
+        this.offDevice = null;
+      }
+    });
+  }
 
   async start(): Promise<void> {
     const server = createServer((req, res) => {
@@ -136,7 +250,7 @@ export class HttpServer {
     });
     this.port = (server.address() as { port: number }).port;
     this.server = server;
-    this.unsubscribe.push(this.core.on('alert', (a) => this.send('alert', a)));
+    this.unsubscribe.push(this.api.on('alert', (a) => this.send('alert', a)));
     this.unsubscribe.push(() => this.offDevice?.());
     // Proxies drop idle streams; a comment line every 15 s keeps them open.
     this.keepalive = setInterval(() => {
@@ -171,85 +285,10 @@ export class HttpServer {
       res.setHeader('www-authenticate', 'Bearer');
       return json(res, 401, { error: 'missing or wrong token' });
     }
-    if (method === 'GET' && path === '/readyz') {
-      return this.notReady === null
-        ? json(res, 200, { ready: true })
-        : json(res, 503, { ready: false, reason: this.notReady });
-    }
-    if (method === 'GET' && path === '/metrics') {
-      const text = await this.metrics.text();
-      res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-      res.end(text);
-      return;
-    }
-    if (method === 'GET' && path === '/api/fleet') {
-      const now = this.clock.now();
-      const silences = this.core.silences();
-      const devices = this.core
-        .dashboardView()
-        .map((d) => ({ ...d, ...withSilences(d, silences, now) }))
-        .sort((a, b) => `${a.fleet}/${a.device}`.localeCompare(`${b.fleet}/${b.device}`));
-      return json(res, 200, { generated_at: this.clock.now(), devices });
-    }
-    const hist = /^\/api\/devices\/([^/]+)\/([^/]+)\/history$/.exec(path);
-    if (method === 'GET' && hist) {
-      const [fleet, device] = [decodeURIComponent(hist[1]!), decodeURIComponent(hist[2]!)];
-      if (!this.core.device(fleet, device))
-        return json(res, 404, { error: `no device ${fleet}/${device}` });
-      const limit = intParam(u, 'limit', this.o.historyLimit, this.o.historyLimit);
-      return json(res, 200, { points: this.core.store.history(fleet, device, limit) });
-    }
-    if (method === 'GET' && path === '/api/alerts') {
-      return json(res, 200, {
-        alerts: this.core.store.recentAlerts(intParam(u, 'limit', 100, 1000)),
-      });
-    }
-    if (method === 'GET' && path === '/api/rules') {
-      // what a silence's rule matcher may name: the configured rules (built-ins included)
-      return json(res, 200, {
-        rules: this.core.config.rules.map((r) => ({ name: r.name, kind: r.kind })),
-      });
-    }
-    if (path === '/api/silences' && method === 'GET') {
-      this.core.reloadSilences();
-      // `now`: the collector's clock, against which a client tells active from scheduled
-      return json(res, 200, { now: this.clock.now(), silences: this.core.silences() });
-    }
-    if (path === '/api/silences' && method === 'POST') {
-      const now = this.clock.now();
-      const rules = this.core.config.rules.map((r) => r.name);
-      const silence = createSilence(this.core.store, await readBody(req), now, rules);
-      this.core.reloadSilences();
-      return json(res, 201, { ...silence, now });
-    }
-    const del = /^\/api\/silences\/([^/]+)$/.exec(path);
-    if (del && method === 'DELETE') {
-      const ok = this.core.store.expireSilence(decodeURIComponent(del[1]!), this.clock.now());
-      this.core.reloadSilences();
-      return ok
-        ? json(res, 200, { expired: del[1] })
-        : json(res, 404, { error: `no silence ${del[1]}` });
-    }
-    if (method === 'GET' && path === '/api/events') {
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
-      res.write(': connected\n\n');
-      this.sse.add(res);
-      // Device views are built (coalesced, see core.ts) only while someone streams them.
-      this.offDevice ??= this.core.on('device', (d) =>
-        this.send('device', { ...d, ...withSilences(d, this.core.silences(), this.clock.now()) }),
-      );
-      req.on('close', () => {
-        this.sse.delete(res);
-        if (this.sse.size === 0) {
-          this.offDevice?.();
-          this.offDevice = null;
-        }
-      });
-      return;
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.path.exec(path);
+      if (m) return route.handle({ req, res, url: u, params: m.slice(1).map(decodeURIComponent) });
     }
     json(res, 404, { error: `no route ${method} ${path}` });
   }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CollectorCore } from '../../collector/core.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { startCollector } from '../../collector/factories.ts';
+import { httpBackend } from '../../collector/http-backend.ts';
 import { HttpServer } from '../../collector/http.ts';
 import { CollectorMetrics } from '../../collector/metrics.ts';
 import { Store } from '../../collector/store.ts';
@@ -36,7 +37,7 @@ describe('collector readiness (/readyz)', () => {
     const core = new CollectorCore(config, store, metrics, quietLog, systemClock);
     const http = new HttpServer(
       { host: '127.0.0.1', port: 0, token: null, historyLimit: 100 },
-      core,
+      httpBackend(core),
       metrics,
       systemClock,
       quietLog,
