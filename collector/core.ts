@@ -355,7 +355,8 @@ export class CollectorCore {
    */
   tick(): void {
     const now = this.clock.now();
-    this.reloadSilences();
+    // silences change through the API (which reloads them) or another process (seen here)
+    if (this.store.changedElsewhere()) this.reloadSilences();
     const alerts: Outbox = [];
     this.store.transaction(() => {
       if (this.shared) {

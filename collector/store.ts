@@ -267,6 +267,19 @@ export class Store {
     );
   }
 
+  /**
+   * Whether another connection (`redband silence add --db`, a second collector on the file)
+   * committed since the last call: SQLite's data_version moves only for other connections'
+   * commits, so checking it is a pragma, not a read of the tables.
+   */
+  changedElsewhere(): boolean {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const changed = version !== this.dataVersion;
+    this.dataVersion = version;
+    return changed;
+  }
+  private dataVersion: number | null = null;
+
   silences(): Silence[] {
     return (this.s.silences.all() as (Omit<Silence, 'matchers'> & { matchers: string })[]).map(
       (r) => ({
