@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { AlertMessage } from '../shared/schema/index.ts';
 import type { CollectorConfig } from './config.ts';
-import { IngestGate, LabelCap, LogLimiter } from './ingest.ts';
+import { IngestGate, LabelCap } from './ingest.ts';
+import { LogLimiter } from '../shared/log-limiter.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import { evaluate, initialDeviceState } from './rules/evaluate.ts';
 import type {

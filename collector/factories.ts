@@ -7,7 +7,7 @@ import { systemClock, systemTimer, type Clock, type IntervalTimer } from '../sha
 import { CollectorCore } from './core.ts';
 import { httpBackend } from './http-backend.ts';
 import { HttpServer } from './http.ts';
-import { LogLimiter } from './ingest.ts';
+import { LogLimiter } from '../shared/log-limiter.ts';
 import { CollectorMetrics } from './metrics.ts';
 import {
   defaultClientId,

@@ -123,22 +123,6 @@ function hasNonFinite(text: string): boolean {
   return found;
 }
 
-/** Logs each key at most once per period, reporting how many were held back meanwhile. */
-export class LogLimiter {
-  private readonly seen = new Map<string, { at: number; held: number }>();
-  constructor(private readonly periodMs: number) {}
-  /** null: do not log now; otherwise the count suppressed since the last log line. */
-  take(key: string, now: number): number | null {
-    const e = this.seen.get(key);
-    if (e && now - e.at < this.periodMs) {
-      e.held++;
-      return null;
-    }
-    this.seen.set(key, { at: now, held: 0 });
-    return e?.held ?? 0;
-  }
-}
-
 /** Caps /metrics label cardinality: devices beyond `max` share the label '_other'. */
 export class LabelCap {
   private readonly known = new Set<string>();
