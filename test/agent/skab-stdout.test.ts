@@ -24,6 +24,8 @@ describe('agent: SKAB replay through the real model, --publish stdout', () => {
     const last = decodeStatus(lines.at(-1)!);
     expect(first.ok && first.value.state).toBe('online');
     expect(last.ok && last.value.state).toBe('offline');
+    // a clean stop says so: the collector does not call this device silent
+    expect(last.ok && last.value.reason).toBe('stopped');
 
     const metrics: MetricsMessage[] = lines.slice(1, -1).map((line) => {
       const d = decodeMetrics(line);
