@@ -3,47 +3,12 @@
 // SPE limit) and χ² (Box's approximation when Jackson–Mudholkar is undefined). Quantiles are
 // found by bisection on the CDF: slow by numerical-library standards, exact to ~1e-12 and
 // called a handful of times per bench run.
-import { logGamma, regularizedGammaP } from '../../shared/stats/gamma.ts';
-
-/** Continued fraction of the incomplete beta (modified Lentz), valid for x < (a+1)/(a+b+2). */
-function betaContinuedFraction(x: number, a: number, b: number): number {
-  const tiny = 1e-300;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 10_000; m++) {
-    const m2 = 2 * m;
-    let num = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    for (let pass = 0; pass < 2; pass++) {
-      d = 1 + num * d;
-      if (Math.abs(d) < tiny) d = tiny;
-      c = 1 + num / c;
-      if (Math.abs(c) < tiny) c = tiny;
-      d = 1 / d;
-      h *= d * c;
-      num = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-      if (pass === 1 && Math.abs(d * c - 1) < 1e-15) return h;
-    }
-  }
-  throw new RangeError(`incomplete beta did not converge (x ${x}, a ${a}, b ${b})`);
-}
-
-/** I_x(a, b), the regularized incomplete beta function. */
-export function regularizedBeta(x: number, a: number, b: number): number {
-  if (!(a > 0 && b > 0)) throw new RangeError(`beta parameters must be > 0, got ${a}, ${b}`);
-  if (!(x >= 0 && x <= 1)) throw new RangeError(`x must be in [0, 1], got ${x}`);
-  if (x === 0 || x === 1) return x;
-  const logFront =
-    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
-  if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaContinuedFraction(x, a, b)) / a;
-  return 1 - (Math.exp(logFront) * betaContinuedFraction(1 - x, b, a)) / b;
-}
+import { regularizedBeta } from '../../shared/stats/beta.ts';
+import { regularizedGammaP } from '../../shared/stats/gamma.ts';
 
 export function fCdf(x: number, d1: number, d2: number): number {
   if (x <= 0) return 0;
-  return regularizedBeta((d1 * x) / (d1 * x + d2), d1 / 2, d2 / 2);
+  return regularizedBeta(d1 / 2, d2 / 2, (d1 * x) / (d1 * x + d2));
 }
 
 export function normalCdf(x: number): number {

@@ -9,7 +9,7 @@
 // autocorrelation (Santer et al. 2000, J. Geophys. Res. 105(D6)): the standard error grows by
 // √((n − 2) / (n_eff − 2)) and the t quantile uses n_eff − 2 degrees of freedom.
 // Pure, float64; every degenerate case is a result of its own, never a NaN.
-import { studentTQuantile } from './student-t.ts';
+import { studentTQuantile } from '../../shared/stats/student-t.ts';
 import type { TrendPoint } from './types.ts';
 
 const MS_PER_HOUR = 3_600_000;

@@ -2,7 +2,7 @@
 // (never NaN), the autocorrelation correction against its closed form, and the nominal false
 // alarm rate on trend-free independent noise.
 import { describe, expect, it } from 'vitest';
-import { studentTQuantile } from '../../../collector/rules/student-t.ts';
+import { studentTQuantile } from '../../../shared/stats/student-t.ts';
 import { fitTrend, type TrendFit } from '../../../collector/rules/trend.ts';
 import { createRng } from '../../../shared/random.ts';
 

@@ -2,11 +2,8 @@
 // and the quantile as the inverse of the tail; bad arguments are errors that say which.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  regularizedBeta,
-  studentTQuantile,
-  studentTTwoSided,
-} from '../../../collector/rules/student-t.ts';
+import { regularizedBeta } from '../../../shared/stats/beta.ts';
+import { studentTQuantile, studentTTwoSided } from '../../../shared/stats/student-t.ts';
 
 describe('regularizedBeta', () => {
   it.each([
