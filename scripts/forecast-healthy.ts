@@ -13,18 +13,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { parse, stringify } from 'yaml';
-import { createAgent } from '../agent/agent.ts';
 import { loadAgentConfig } from '../agent/config/load.ts';
 import { parseConfig } from '../collector/config.ts';
 import { evaluate, initialDeviceState } from '../collector/rules/evaluate.ts';
 import { deviceForecast } from '../collector/rules/forecast.ts';
 import type { DeviceState, ForecastStatus, TrendPoint } from '../collector/rules/types.ts';
 import type { Band, MetricsMessage } from '../shared/schema/index.ts';
+import { agentMetrics } from './agent-metrics.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = join(REPO, 'firmware-configs', 'sim-vibration.yaml');
@@ -54,23 +52,7 @@ export async function healthyMetrics(seed: number, durationS: number): Promise<M
     config.log = { level: 'silent' };
     const file = join(dir, 'agent.yaml');
     writeFileSync(file, stringify(config));
-    let text = '';
-    const stdout = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    const agent = await createAgent(loadAgentConfig(file), {
-      log: pino({ level: 'silent' }),
-      stdout,
-    });
-    await agent.start();
-    await agent.finished;
-    return text
-      .split('\n')
-      .filter((line) => line.includes('"redband.metrics"'))
-      .map((line) => JSON.parse(line) as MetricsMessage);
+    return await agentMetrics(loadAgentConfig(file));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,18 +10,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { parse, stringify } from 'yaml';
-import { createAgent } from '../agent/agent.ts';
 import { loadAgentConfig } from '../agent/config/load.ts';
 import { toAlert } from '../collector/alert.ts';
 import { DEFAULT_RULES } from '../collector/config.ts';
 import { evaluate, initialDeviceState } from '../collector/rules/evaluate.ts';
 import type { DeviceState } from '../collector/rules/types.ts';
 import type { AlertMessage, MetricsMessage } from '../shared/schema/index.ts';
+import { agentMetrics } from './agent-metrics.ts';
 import type { SimFaultKind } from '../shared/sim/index.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,25 +83,7 @@ export async function runCase(kind: SimFaultKind, seed: number): Promise<CaseRes
   }
 }
 
-async function runAgent(file: string): Promise<MetricsMessage[]> {
-  let text = '';
-  const stdout = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const agent = await createAgent(loadAgentConfig(file), {
-    log: pino({ level: 'silent' }),
-    stdout,
-  });
-  await agent.start();
-  await agent.finished;
-  return text
-    .split('\n')
-    .filter((line) => line.includes('"redband.metrics"'))
-    .map((line) => JSON.parse(line) as MetricsMessage);
-}
+const runAgent = (file: string): Promise<MetricsMessage[]> => agentMetrics(loadAgentConfig(file));
 
 /** The collector's evaluator and alert builder over one device's metrics, in order. */
 export function collectorAlerts(messages: readonly MetricsMessage[]): AlertMessage[] {

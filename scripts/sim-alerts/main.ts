@@ -4,16 +4,14 @@
 // speed, stdout sink into memory); every message goes through the collector's default rules
 // in data time, as bench/skab does. Much faster than the soak (no broker, no processes), so
 // a class's limits can be checked over many device-hours: see scripts/soak/README.md.
-import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { createAgent } from '../../agent/agent.ts';
 import { loadAgentConfig } from '../../agent/config/load.ts';
 import { parseConfig } from '../../collector/config.ts';
 import { evaluate, initialDeviceState } from '../../collector/rules/evaluate.ts';
 import { FAULT_RULE } from '../../demo/plan.ts';
 import { UserError } from '../../shared/errors.ts';
-import { decodeMetrics, type MetricsMessage } from '../../shared/schema/index.ts';
+import type { MetricsMessage } from '../../shared/schema/index.ts';
+import { agentMetrics } from '../agent-metrics.ts';
 import type { SimFaultKind } from '../../shared/sim/index.ts';
 
 const RULES = parseConfig({}).rules;
@@ -28,23 +26,7 @@ async function runDevice(
   const loaded = loadAgentConfig(config, { publish: 'stdout', device: `sim-${seed}` });
   if (loaded.config.source.kind !== 'sim') throw new UserError(`${config}: not a sim device class`);
   Object.assign(loaded.config.source, { seed, speed: 'max', duration_s: minutes * 60, faults });
-  const chunks: string[] = [];
-  const stdout = new Writable({
-    write(c: Buffer, _e, cb) {
-      chunks.push(c.toString('utf8'));
-      cb();
-    },
-  });
-  const agent = await createAgent(loaded, { log: pino({ level: 'error' }), stdout });
-  await agent.start();
-  await agent.finished;
-  return chunks
-    .join('')
-    .split('\n')
-    .flatMap((l) => {
-      const d = decodeMetrics(l);
-      return d.ok ? [d.value] : [];
-    });
+  return agentMetrics(loaded, 'error');
 }
 
 /** Firing notifications (not resends) of the default rules over one device's messages. */
