@@ -74,8 +74,8 @@ describe('the outbox’s disk', () => {
       url: broker.url,
       csv: SKAB_LIKE_VALVE1,
       // slow enough that the replay is still running once the broker is back, on a loaded
-      // machine too (at 100× it once ended first in a full-suite run)
-      speed: 50,
+      // machine too (at 100× and at 50× it once ended first in a full-suite run)
+      speed: 30,
       outboxDir: mnt,
     });
     const truth = await groundTruth(config);
@@ -98,7 +98,10 @@ describe('the outbox’s disk', () => {
     // Still full, the broker comes: messages go out from disk and memory alike.
     await broker.start();
     await waitFor(() => seqsOf('full').length > 20, 'sending while the disk is full', 30_000);
-    expect(agent.running).toBe(true);
+    expect(
+      agent.running,
+      `the replay ended before the disk was freed: ${agent.stderr().slice(-600)}`,
+    ).toBe(true);
     rmSync(filler);
     expect(await agent.exited).toEqual({ code: 0, signal: null });
     await waitFor(() => seqsOf('full').length >= truth, 'every snapshot', 30_000).catch(
