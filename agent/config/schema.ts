@@ -26,73 +26,106 @@ export const sketchSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const agentConfigSchema = z.strictObject({
-  /** default: $REDBAND_DEVICE, else the host name */
-  device: topicIdSchema.optional(),
-  fleet: topicIdSchema.default('default'),
-  source: sourceConfigSchema,
+  device: topicIdSchema.optional().describe('default: $REDBAND_DEVICE, else the host name'),
+  fleet: topicIdSchema.default('default').describe('fleet id (a topic level)'),
+  source: sourceConfigSchema.describe(
+    'where samples come from: `{kind: sim | csv | mqtt | stdin, …}` (agent/sources/*/README.md)',
+  ),
   model: z.strictObject({
-    /** relative to the config file, else to the repository root */
-    path: z.string().min(1),
-    runtime: z.enum(['node', 'wasm']).default('node'),
-    threads: positiveInt.max(64).default(1),
+    path: z.string().min(1).describe('relative to the config file, else to the repository root'),
+    runtime: z
+      .enum(['node', 'wasm'])
+      .default('node')
+      .describe('onnxruntime-node, or wasm: onnxruntime-web (32-bit ARM userlands)'),
+    threads: positiveInt.max(64).default(1).describe("the inference session's threads"),
   }),
   pipeline: z
     .strictObject({
-      /** samples between window starts; ≤ the model's window T */
-      hop: positiveInt.default(8),
-      /** most windows per inference call */
-      batch: positiveInt.max(1024).default(16),
-      /** windows waiting for inference before the oldest are dropped */
-      queue: positiveInt.default(64),
-      missing: missingSchema.prefault({ policy: 'impute' }),
-      /** seed of the reconstruction masks, so a replay is reproducible */
-      mask_seed: z.number().int().default(1),
+      hop: positiveInt.default(8).describe("samples between window starts; ≤ the model's window T"),
+      batch: positiveInt.max(1024).default(16).describe('most windows per inference call'),
+      queue: positiveInt
+        .default(64)
+        .describe('windows waiting for inference before the oldest are dropped'),
+      missing: missingSchema
+        .prefault({ policy: 'impute' })
+        .describe(
+          'a window with a non-finite sample: `{policy: impute, fill: last | mean}` or `{policy: skip}`',
+        ),
+      mask_seed: z
+        .number()
+        .int()
+        .default(1)
+        .describe('seed of the reconstruction masks, so a replay is reproducible'),
     })
     .prefault({}),
   baseline: z
     .strictObject({
-      /** windows (W) of warm-up: the baselines, a warm-up band and the limits come from them */
-      warmup_windows: positiveInt.default(200),
-      /**
-       * the first fit_fraction·W windows fit the baselines; the rest of the warm-up is held out
-       * to calibrate the limits (as bench/skab: 250 of 400 rows)
-       */
-      fit_fraction: z.number().gt(0).lt(1).default(0.625),
-      /** a saved baseline snapshot (JSON) to start from instead of a warm-up */
-      load: z.string().min(1).optional(),
-      /** where to save the baseline when the warm-up freezes it */
-      save: z.string().min(1).optional(),
+      warmup_windows: positiveInt
+        .default(200)
+        .describe(
+          'windows (W) of warm-up: the baselines, a warm-up band and the limits come from them',
+        ),
+      fit_fraction: z
+        .number()
+        .gt(0)
+        .lt(1)
+        .default(0.625)
+        .describe(
+          'the first fit_fraction·W windows fit the baselines; the rest of the warm-up is held out to calibrate the limits (as bench/skab: 250 of 400 rows)',
+        ),
+      load: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('a saved baseline snapshot (JSON) to start from instead of a warm-up'),
+      save: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('where to save the baseline when the warm-up freezes it'),
     })
     .prefault({}),
-  sketch: sketchSchema.prefault({ kind: 'forgetting' }),
+  sketch: sketchSchema
+    .prefault({ kind: 'forgetting' })
+    .describe(
+      'the latent covariance summary: `{kind: forgetting, beta}` or `{kind: sliding, size}`',
+    ),
   publish: z
     .strictObject({
-      sink: z.enum(sinkKinds).default('mqtt'),
-      /** windows per metrics snapshot (P) */
-      period_windows: positiveInt.default(20),
+      sink: z.enum(sinkKinds).default('mqtt').describe('mqtt, or stdout for JSON lines'),
+      period_windows: positiveInt.default(20).describe('windows per metrics snapshot (P)'),
     })
     .prefault({}),
-  /** the stability band used when band_from is config (or auto) */
-  band: bandSchema.optional(),
-  /** where the band comes from; auto = config, else the model's redband.band, else the warm-up */
-  band_from: z.enum(BAND_SOURCES).default('auto'),
-  /** the measure a warm-up band is derived on */
-  band_measure: scalarMeasureSchema.default('tc_bias_corrected'),
-  /** a warm-up band's least half-width, relative to |center| */
-  band_floor: z.number().min(0).default(BAND_MIN_RELATIVE_HALF_WIDTH),
+  band: bandSchema
+    .optional()
+    .describe('the stability band used when band_from is config (or auto)'),
+  band_from: z
+    .enum(BAND_SOURCES)
+    .default('auto')
+    .describe(
+      "where the band comes from; auto = config, else the model's redband.band, else the warm-up",
+    ),
+  band_measure: scalarMeasureSchema
+    .default('tc_bias_corrected')
+    .describe('the measure a warm-up band is derived on'),
+  band_floor: z
+    .number()
+    .min(0)
+    .default(BAND_MIN_RELATIVE_HALF_WIDTH)
+    .describe("a warm-up band's least half-width, relative to |center|"),
   detect: z
     .strictObject({
-      /** model channels watched by the level-shift statistic (drift_mean); default: all */
-      channels: z.array(z.string().min(1)).min(1).optional(),
-      /** samples in its sliding mean */
-      mean_window: positiveInt.default(30),
-      /** limits = median + limit_margin × (max − median) of the held-out warm-up values */
-      limit_margin: z.number().positive().default(DEFAULT_CALIBRATION.margin),
-      /**
-       * least limits, per statistic: what a long healthy run of the device class reaches and
-       * a warm-up of minutes cannot see (a class-level allowance; 0 or absent: the warm-up's
-       * limit alone). drift and drift_mean in nats, recon_mean in the model's units
-       */
+      channels: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe('model channels watched by the level-shift statistic (drift_mean); default: all'),
+      mean_window: positiveInt.default(30).describe('samples in its sliding mean'),
+      limit_margin: z
+        .number()
+        .positive()
+        .default(DEFAULT_CALIBRATION.margin)
+        .describe('limits = median + limit_margin × (max − median) of the held-out warm-up values'),
       limit_floors: z
         .strictObject({
           drift: z.number().min(0).optional(),
@@ -100,30 +133,46 @@ export const agentConfigSchema = z.strictObject({
           recon_mean: z.number().min(0).optional(),
           coupling_shift: z.number().min(0).optional(),
         })
-        .default({}),
-      /**
-       * opt-in: publish coupling_shift (the KL between the watched channels' live correlation
-       * and the warm-up's) with a held-out limit, for the collector's input-coupling rule.
-       * `window`: the memory, in samples, of the live correlation estimate (it is also the one
-       * attribution.coupling reads). Absent: off, and the agent pays nothing for it
-       */
-      coupling: z.strictObject({ window: z.number().int().min(2) }).optional(),
-      /**
-       * time constant, in samples, of the level-shift baseline's slow adaptation to healthy
-       * wander (paused while an episode is open); 0: the warm-up baseline is kept as fitted
-       */
-      adapt_window: z.number().int().min(0).default(0),
+        .default({})
+        .describe(
+          "least limits per statistic ({drift, drift_mean, recon_mean, coupling_shift}): what a long healthy run of the device class reaches and a warm-up of minutes cannot see; absent: the warm-up's limit alone",
+        ),
+      coupling: z
+        .strictObject({ window: z.number().int().min(2) })
+        .optional()
+        .describe(
+          "opt-in: publish coupling_shift (the KL between the watched channels' live correlation and the warm-up's) with a held-out limit, for the collector's input-coupling rule. `window`: the memory, in samples, of the live correlation estimate (it is also the one attribution.coupling reads). Absent: off, and the agent pays nothing for it",
+        ),
+      adapt_window: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe(
+          "time constant, in samples, of the level-shift baseline's slow adaptation to healthy wander (paused while an episode is open); 0: the warm-up baseline is kept as fitted",
+        ),
       /** when a level-shift episode is over, and who accepts its new level as normal */
       rebaseline: z
         .strictObject({
-          /**
-           * auto: the baseline is re-fitted `after_s` after an episode settled at a new level;
-           * manual: only on an operator's command (`redband rebaseline DEVICE`)
-           */
-          mode: z.enum(['auto', 'manual']).default('manual'),
-          after_s: z.number().nonnegative().default(60),
-          /** settled: the statistic stays under this fraction of its in-episode median */
-          settle_fraction: z.number().gt(0).lt(1).default(DEFAULT_SETTLE_FRACTION),
+          mode: z
+            .enum(['auto', 'manual'])
+            .default('manual')
+            .describe(
+              "auto: the baseline is re-fitted `after_s` after an episode settled at a new level; manual: only on an operator's command (`redband rebaseline DEVICE`)",
+            ),
+          after_s: z
+            .number()
+            .nonnegative()
+            .default(60)
+            .describe(
+              'with mode auto: seconds after an episode settled before its level is accepted',
+            ),
+          settle_fraction: z
+            .number()
+            .gt(0)
+            .lt(1)
+            .default(DEFAULT_SETTLE_FRACTION)
+            .describe('settled: the statistic stays under this fraction of its in-episode median'),
         })
         .prefault({}),
     })
@@ -132,9 +181,14 @@ export const agentConfigSchema = z.strictObject({
   ...sinkConfigShape,
   log: z
     .strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      /** unset: pretty on a terminal, json otherwise; --log-format wins */
-      format: z.enum(LOG_FORMATS).optional(),
+      level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .describe('log level (stderr)'),
+      format: z
+        .enum(LOG_FORMATS)
+        .optional()
+        .describe('unset: pretty on a terminal, json otherwise; --log-format wins'),
     })
     .prefault({}),
 });

@@ -55,11 +55,13 @@ export type MqttTlsSettings = z.output<typeof mqttTlsSchema>;
 
 export const mqttConnectionSchema = z.strictObject({
   url: brokerUrlSchema,
-  /** with an mqtts:// or wss:// url */
-  tls: mqttTlsSchema.optional(),
-  username: z.string().min(1).optional(),
-  /** name of the environment variable holding the password (never the password itself) */
-  password_env: envVarNameSchema.optional(),
+  tls: mqttTlsSchema
+    .optional()
+    .describe('with an mqtts:// or wss:// url: {ca, cert, key, reject_unauthorized}'),
+  username: z.string().min(1).optional().describe('the MQTT user name'),
+  password_env: envVarNameSchema
+    .optional()
+    .describe('name of the environment variable holding the password (never the password itself)'),
   client_id: z.string().min(1).optional(),
 });
 export type MqttConnectionSettings = z.output<typeof mqttConnectionSchema>;
