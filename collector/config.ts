@@ -36,57 +36,100 @@ export const configSchema = z.strictObject({
     .union([z.literal('+'), topicIdSchema], {
       error: (i) => `expected "+" (every fleet) or one fleet id, ${got(i.input)}`,
     })
-    .default('+'),
+    .default('+')
+    .describe('one fleet id (topic sharding), or + for every fleet'),
   /**
    * the connection settings shared with the agent (shared/schema/mqtt-connection.ts: url,
    * tls, username, password_env, client_id) and the collector's own
    */
   mqtt: mqttConnectionSchema
     .extend({
-      /** null: start an embedded broker */
-      url: brokerUrlSchema.nullable().default(null),
-      protocol_version: z.union([z.literal(4), z.literal(5)]).default(4),
+      url: brokerUrlSchema.nullable().default(null).describe('null: start an embedded broker'),
+      protocol_version: z
+        .union([z.literal(4), z.literal(5)])
+        .default(4)
+        .describe('MQTT 3.1.1 (4), or 5 for shared subscriptions on MQTT 5 brokers'),
       shared_subscription_group: z
         .string()
         .regex(/^[^/+#]+$/)
         .nullable()
-        .default(null),
-      clean_session: z.boolean().default(false),
-      /** deprecated: the password in the file; use password_env */
-      password: z.string().optional(),
+        .default(null)
+        .describe(
+          'collectors sharing one subscription split the messages (each needs its client_id)',
+        ),
+      clean_session: z
+        .boolean()
+        .default(false)
+        .describe('false: a persistent session, so messages sent while the collector is down wait'),
+      password: z
+        .string()
+        .optional()
+        .describe('deprecated: the password in the file; use password_env'),
     })
     .prefault({}),
   embedded_broker: z
     .strictObject({
-      host: z.string().default(DEFAULT_HTTP_HOST),
-      port: z.number().int().min(0).max(65535).default(DEFAULT_EMBEDDED_BROKER_PORT),
+      host: z.string().default(DEFAULT_HTTP_HOST).describe("the embedded broker's bind address"),
+      port: z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .default(DEFAULT_EMBEDDED_BROKER_PORT)
+        .describe("the embedded broker's port (0: any free one)"),
     })
     .prefault({}),
   http: z
     .strictObject({
-      host: z.string().default(DEFAULT_HTTP_HOST),
-      port: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
-      token: z.string().min(16, 'use at least 16 characters').nullable().default(null),
+      host: z
+        .string()
+        .default(DEFAULT_HTTP_HOST)
+        .describe('HTTP bind address; off loopback a token is required'),
+      port: z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .default(DEFAULT_HTTP_PORT)
+        .describe('HTTP port of the dashboard, the API and /metrics'),
+      token: z
+        .string()
+        .min(16, 'use at least 16 characters')
+        .nullable()
+        .default(null)
+        .describe(
+          'bearer token for every HTTP request (--http-token-env reads it from the environment)',
+        ),
     })
     .prefault({}),
   db: z
     .strictObject({
-      path: z.string().min(1).default(DEFAULT_DB_PATH),
-      history_points_per_device: z.number().int().min(10).default(2000),
-      history_max_age: durationSchema.default(7 * 24 * 3_600_000),
-      alert_history: z.number().int().min(10).default(10_000),
-      /**
-       * device rows whose rule state did not move (last metrics, band value, trend) are
-       * written this often, not per message; a crash loses at most this much of them
-       */
-      snapshot_interval: durationSchema.default(5000),
-      /**
-       * SQLite's page cache, MiB. better-sqlite3 builds with a 16 MiB default, which the
-       * collector's RSS grows into as the file grows, and which looks like a leak in a soak
-       * (docs/perf.md). The hot pages (device rows, the index leaves being appended to) are
-       * few; the rest is read back through the OS page cache, which is not the process's.
-       */
-      cache_mb: z.number().min(0.5).max(1024).default(DEFAULT_CACHE_MB),
+      path: z.string().min(1).default(DEFAULT_DB_PATH).describe('the SQLite file'),
+      history_points_per_device: z
+        .number()
+        .int()
+        .min(10)
+        .default(2000)
+        .describe('history points kept per device'),
+      history_max_age: durationSchema
+        .default(7 * 24 * 3_600_000)
+        .describe(
+          "history older than this (data time, against the device's newest point) is pruned",
+        ),
+      alert_history: z.number().int().min(10).default(10_000).describe('alert transitions kept'),
+      snapshot_interval: durationSchema
+        .default(5000)
+        .describe(
+          'device rows whose rule state did not move (last metrics, band value, trend) are written this often, not per message; a crash loses at most this much of them',
+        ),
+      cache_mb: z
+        .number()
+        .min(0.5)
+        .max(1024)
+        .default(DEFAULT_CACHE_MB)
+        .describe(
+          "SQLite's page cache, MiB. better-sqlite3 builds with a 16 MiB default, which the collector's RSS grows into as the file grows, and which looks like a leak in a soak (docs/perf.md). The hot pages (device rows, the index leaves being appended to) are few; the rest is read back through the OS page cache, which is not the process's.",
+        ),
     })
     .prefault({}),
   ingest: z
@@ -95,29 +138,43 @@ export const configSchema = z.strictObject({
         .number()
         .int()
         .min(1024)
-        .default(64 * 1024),
-      /**
-       * batched: one transaction per event-loop turn (group commit); per-message: the commit
-       * precedes each PUBACK, so a process crash cannot lose an acknowledged message, at a
-       * fraction of the throughput (see README)
-       */
-      commit: z.enum(['batched', 'per-message']).default('batched'),
-      /**
-       * batched: a batch is committed this long after its first message arrived (or at
-       * max_batch messages); 0 = at the end of the event-loop turn. Every commit writes the
-       * touched pages again, so few big commits cost less CPU than many small ones; the
-       * price is up to this much added publish→alert latency
-       */
-      batch_window: durationSchema.default(10),
-      max_batch: z.number().int().min(1).default(1000),
-      /** per-device token bucket */
-      rate_per_s: z.number().positive().default(10),
-      burst: z.number().min(1).default(50),
-      /** seqs below a boot's high-water mark remembered for late, out-of-order delivery */
-      dedupe_window: z.number().int().min(1).max(4096).default(64),
-      /** at most this many devices get their own label in /metrics; the rest share one */
-      max_devices: z.number().int().min(1).default(10_000),
-      log_period: durationSchema.default(60_000),
+        .default(64 * 1024)
+        .describe('larger messages are rejected before they are parsed'),
+      commit: z
+        .enum(['batched', 'per-message'])
+        .default('batched')
+        .describe(
+          'batched: one transaction per event-loop turn (group commit); per-message: the commit precedes each PUBACK, so a process crash cannot lose an acknowledged message, at a fraction of the throughput (see README)',
+        ),
+      batch_window: durationSchema
+        .default(10)
+        .describe(
+          'batched: a batch is committed this long after its first message arrived (or at max_batch messages); 0 = at the end of the event-loop turn. Every commit writes the touched pages again, so few big commits cost less CPU than many small ones; the price is up to this much added publish→alert latency',
+        ),
+      max_batch: z
+        .number()
+        .int()
+        .min(1)
+        .default(1000)
+        .describe('messages per committed batch, at most'),
+      rate_per_s: z.number().positive().default(10).describe('per-device token bucket'),
+      burst: z.number().min(1).default(50).describe('messages a device may burst to'),
+      dedupe_window: z
+        .number()
+        .int()
+        .min(1)
+        .max(4096)
+        .default(64)
+        .describe("seqs below a boot's high-water mark remembered for late, out-of-order delivery"),
+      max_devices: z
+        .number()
+        .int()
+        .min(1)
+        .default(10_000)
+        .describe('at most this many devices get their own label in /metrics; the rest share one'),
+      log_period: durationSchema
+        .default(60_000)
+        .describe('a repeating rejection is logged once per period, with the count held back'),
     })
     .prefault({}),
   // `name: false` is shorthand for `name: { enabled: false }`; one object schema keeps error paths precise.
@@ -126,23 +183,51 @@ export const configSchema = z.strictObject({
       ruleName,
       z.preprocess((v) => (v === false ? { enabled: false } : v), ruleInputSchema),
     )
-    .default({}),
+    .default({})
+    .describe(
+      'built-in rules adjusted by name or removed (false), and new rules (see Rules above)',
+    ),
   forecast: z
     .strictObject({
-      /** readings kept for the trend fit (see docs/perf.md, forecast: chosen from healthy and creeping runs) */
-      points: z.number().int().min(2).max(64).default(64),
-      min_points: z.number().int().min(2).default(5),
-      /** two-sided confidence level of the slope's interval: a trend is shown only when it excludes 0 */
-      level: z.number().gt(0).lt(1).default(DEFAULT_FORECAST_LEVEL),
-      /** forecast an exit at most this far ahead; absent: as far as the fitted points span */
-      horizon: durationSchema.optional(),
+      points: z
+        .number()
+        .int()
+        .min(2)
+        .max(64)
+        .default(64)
+        .describe(
+          'readings kept for the trend fit (see docs/perf.md, forecast: chosen from healthy and creeping runs)',
+        ),
+      min_points: z
+        .number()
+        .int()
+        .min(2)
+        .default(5)
+        .describe('fewer readings than this: no forecast'),
+      level: z
+        .number()
+        .gt(0)
+        .lt(1)
+        .default(DEFAULT_FORECAST_LEVEL)
+        .describe(
+          "two-sided confidence level of the slope's interval: a trend is shown only when it excludes 0",
+        ),
+      horizon: durationSchema
+        .optional()
+        .describe(
+          'forecast an exit at most this far ahead; absent: as far as the fitted points span',
+        ),
     })
     .transform(({ horizon, ...f }): ForecastConfig =>
       horizon === undefined ? f : { ...f, horizon_s: horizon / 1000 },
     )
     .prefault({}),
-  tick_interval: durationSchema.default(1000),
-  summary_interval: durationSchema.default(1000),
+  tick_interval: durationSchema
+    .default(1000)
+    .describe('how often silent devices, timers and resends are checked'),
+  summary_interval: durationSchema
+    .default(1000)
+    .describe("how often changed fleets' retained summaries are published"),
 });
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

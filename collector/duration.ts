@@ -30,4 +30,6 @@ export const durationSchema = z
       return z.NEVER;
     }
     return ms;
-  });
+  })
+  // for the generated docs (scripts/config-docs.ts): a duration, shown as such
+  .meta({ format: 'duration' });

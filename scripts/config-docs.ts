@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { z } from 'zod';
 import { agentConfigSchema } from '../agent/config/schema.ts';
+import { configSchema as collectorConfigSchema } from '../collector/config.ts';
 
 type Json = Record<string, unknown>;
 
@@ -21,6 +22,7 @@ export interface KeyRow {
 const code = (s: string): string => `\`${s}\``;
 
 function typeOf(s: Json): string {
+  if (s.format === 'duration') return 'duration';
   if (Array.isArray(s.enum)) return (s.enum as unknown[]).map((v) => code(String(v))).join(' \\| ');
   if (s.const !== undefined) return code(String(s.const));
   const alternatives = (s.anyOf ?? s.oneOf) as Json[] | undefined;
@@ -52,8 +54,21 @@ function valueAt(data: unknown, path: readonly string[]): unknown {
   return node;
 }
 
-function shown(v: unknown): string {
+/** milliseconds as the largest whole unit a duration is written in */
+function durationText(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+function shown(v: unknown, duration = false): string {
   if (v === undefined || v === null) return '—';
+  if (duration && typeof v === 'number') return code(durationText(v));
   if (typeof v === 'object' && Object.keys(v).length === 0) return '—';
   return code(typeof v === 'string' ? v : JSON.stringify(v));
 }
@@ -81,7 +96,8 @@ export function keyRows(
         continue;
       }
       const value = given(key) ? undefined : valueAt(filled, key.split('.'));
-      rows.push({ key, type: typeOf(child), default: shown(value), meaning: described });
+      const duration = child.format === 'duration';
+      rows.push({ key, type: typeOf(child), default: shown(value, duration), meaning: described });
     }
   };
   walk(root, '');
@@ -112,6 +128,12 @@ const TABLES = [
       'detect.coupling',
       'detect.limit_floors',
     ],
+  },
+  {
+    file: 'collector/README.md',
+    schema: collectorConfigSchema,
+    minimal: {},
+    whole: ['rules', 'mqtt.tls'],
   },
 ];
 

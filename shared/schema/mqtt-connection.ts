@@ -16,22 +16,26 @@ const shown = (v: unknown): string => {
 };
 
 /** mqtt://host[:port] and the other schemes mqtt.js speaks, with a host; anything else is an error */
-export const brokerUrlSchema = z.unknown().transform((v, ctx) => {
-  if (typeof v === 'string') {
-    try {
-      const u = new URL(v);
-      if ((BROKER_PROTOCOLS as readonly string[]).includes(u.protocol.slice(0, -1)) && u.hostname)
-        return v;
-    } catch {
-      // not a URL: the issue below
+export const brokerUrlSchema = z
+  .unknown()
+  .transform((v, ctx) => {
+    if (typeof v === 'string') {
+      try {
+        const u = new URL(v);
+        if ((BROKER_PROTOCOLS as readonly string[]).includes(u.protocol.slice(0, -1)) && u.hostname)
+          return v;
+      } catch {
+        // not a URL: the issue below
+      }
     }
-  }
-  ctx.addIssue({
-    code: 'custom',
-    message: `expected an mqtt://, mqtts://, ws:// or wss:// broker URL with a host (like mqtt://host:1883), got ${shown(v)}`,
-  });
-  return z.NEVER;
-});
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected an mqtt://, mqtts://, ws:// or wss:// broker URL with a host (like mqtt://host:1883), got ${shown(v)}`,
+    });
+    return z.NEVER;
+  })
+  // for the generated docs (scripts/config-docs.ts) and JSON Schemas: a string
+  .meta({ type: 'string', format: 'uri' });
 
 /** whether `url` (a valid broker URL) is a TLS connection */
 export function isTlsUrl(url: string): boolean {
@@ -62,6 +66,10 @@ export const mqttConnectionSchema = z.strictObject({
   password_env: envVarNameSchema
     .optional()
     .describe('name of the environment variable holding the password (never the password itself)'),
-  client_id: z.string().min(1).optional(),
+  client_id: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('the MQTT client id (the collector: default stable per host and database file)'),
 });
 export type MqttConnectionSettings = z.output<typeof mqttConnectionSchema>;
