@@ -1,7 +1,6 @@
 // Real parts for the agent's integration tests: the repository's paths, the CLI as a child
 // process, brokers (mosquitto as a child process, Aedes in-process) that can be stopped and
 // started again on the same port, and a persistent-session subscriber.
-import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { freePort, tmpDir as supportTmpDir } from '../support/brokers.ts';
 import { join } from 'node:path';
@@ -26,33 +25,7 @@ export const tmpDir = (): string => supportTmpDir('redband-agent-');
 /** Shared with the other integration tests. */
 export { freePort, sleep, waitFor } from '../support/brokers.ts';
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node <script> …args` from the repository root and collects its output. */
-export function runNode(script: string, args: string[], timeoutMs = 90_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+export { runNode, type CliRun } from '../support/processes.ts';
 
 /** A broker that can be taken away and brought back on the same port. */
 export interface TestBroker {

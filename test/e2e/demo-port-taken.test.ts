@@ -1,14 +1,13 @@
 // `redband demo` on a machine where the dashboard's port is taken: it moves to a free port
 // and says so in one line naming the port it took.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../shared/net/ports.ts';
+import { runNode, type CliRun } from '../support/processes.ts';
 
-const REPO = join(import.meta.dirname, '..', '..');
 let taken: Server;
 let takenPort: number;
 
@@ -19,20 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
 
-function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/redband.mjs', 'demo', ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const demo = (args: string[]): Promise<CliRun> => runNode('bin/redband.mjs', ['demo', ...args]);
 
 describe('redband demo: a taken dashboard port', () => {
   it('says which port it took instead', { timeout: 90_000 }, async () => {

@@ -1,37 +1,17 @@
 // `redband demo --skab` finds SKAB where it is told: --data DIR, else $REDBAND_SKAB_DIR, else
 // ../shared/datasets/skab; a missing folder is one line naming it and what named it, exit 2.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../shared/net/ports.ts';
+import { runNode, type CliRun } from '../support/processes.ts';
 import { skabLikeFile } from '../support/skab-like.ts';
 
-const REPO = join(import.meta.dirname, '..', '..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function demo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/redband.mjs', 'demo', ...args], {
-      cwd: REPO,
-      env: { ...process.env, REDBAND_SKAB_DIR: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `redband demo …`, REDBAND_SKAB_DIR unset unless the case sets it. */
+const demo = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
+  runNode('bin/redband.mjs', ['demo', ...args], 90_000, { REDBAND_SKAB_DIR: '', ...env });
 
 const empty = () => mkdtempSync(join(tmpdir(), 'redband-skab-empty-'));
 
