@@ -58,25 +58,9 @@ export function createInfer(opts: InferOptions): InferBatch {
   const c = channels.length;
   const perWindow = session.model.window * c;
 
-  // The pool: M dense masks (copied into the batch's mask rows) and, per mask, the indices of
-  // its hidden cells (the recon error visits only those).
   const poolSize = opts.maskPool ?? defaultMaskPool(perWindow);
-  const pool = sampleMasks(rng, poolSize, perWindow, session.model.maskRatio);
-  const hidden = hiddenCount(session.model.maskRatio, perWindow);
-  const hiddenIdx = new Int32Array(poolSize * hidden);
-  // the channel of each hidden cell ([T, C] row-major: cell j is channel j mod C), and per
-  // mask and channel the number of hidden cells
-  const hiddenChannel = new Int32Array(poolSize * hidden);
-  const hiddenPerChannel = new Float64Array(poolSize * c);
-  for (let p = 0, o = 0; p < poolSize; p++) {
-    const base = p * perWindow;
-    for (let j = 0; j < perWindow; j++) {
-      if (pool[base + j] !== 1) continue;
-      hiddenChannel[o] = j % c;
-      hiddenIdx[o++] = j;
-      hiddenPerChannel[p * c + (j % c)]!++;
-    }
-  }
+  const masks = maskPool(rng, poolSize, perWindow, c, session.model.maskRatio);
+  const { pool } = masks;
 
   // Grown to the largest batch seen, then reused.
   let capacity = 0;
@@ -119,25 +103,15 @@ export function createInfer(opts: InferOptions): InferBatch {
     counters.inferenceMs.add(clock.now() - t0);
     counters.windowsInferred += n;
 
-    const recon = out.recon;
-    const reconError = new Float64Array(n);
-    const channelErrorSum = new Float64Array(n * c);
-    const channelHidden = new Float64Array(n * c);
-    for (let i = 0; i < n; i++) {
-      const base = half + i * perWindow;
-      const from = picks[i]! * hidden;
-      const row = i * c;
-      let sum = 0;
-      for (let j = from; j < from + hidden; j++) {
-        const cell = base + hiddenIdx[j]!;
-        const d = recon[cell]! - x[cell]!;
-        sum += d * d;
-        channelErrorSum[row + hiddenChannel[j]!]! += d * d;
-      }
-      reconError[i] = sum / hidden;
-      const counts = picks[i]! * c;
-      for (let j = 0; j < c; j++) channelHidden[row + j] = hiddenPerChannel[counts + j]!;
-    }
+    const { reconError, channelErrorSum, channelHidden } = reconErrors(
+      masks,
+      picks,
+      n,
+      c,
+      perWindow,
+      x,
+      out.recon,
+    );
     return {
       n,
       k,
@@ -151,4 +125,71 @@ export function createInfer(opts: InferOptions): InferBatch {
       channelErrors: { channels, sum: channelErrorSum, hidden: channelHidden },
     };
   };
+}
+
+/**
+ * The pool: M dense masks (copied into the batch's mask rows) and, per mask, the indices of
+ * its hidden cells (the reconstruction error visits only those), the channel of each hidden
+ * cell ([T, C] row-major: cell j is channel j mod C), and per mask and channel the number of
+ * hidden cells.
+ */
+interface MaskPool {
+  pool: Float32Array;
+  hidden: number;
+  hiddenIdx: Int32Array;
+  hiddenChannel: Int32Array;
+  hiddenPerChannel: Float64Array;
+}
+
+function maskPool(rng: Rng, size: number, perWindow: number, c: number, ratio: number): MaskPool {
+  const pool = sampleMasks(rng, size, perWindow, ratio);
+  const hidden = hiddenCount(ratio, perWindow);
+  const hiddenIdx = new Int32Array(size * hidden);
+  const hiddenChannel = new Int32Array(size * hidden);
+  const hiddenPerChannel = new Float64Array(size * c);
+  for (let p = 0, o = 0; p < size; p++) {
+    const base = p * perWindow;
+    for (let j = 0; j < perWindow; j++) {
+      if (pool[base + j] !== 1) continue;
+      hiddenChannel[o] = j % c;
+      hiddenIdx[o++] = j;
+      hiddenPerChannel[p * c + (j % c)]!++;
+    }
+  }
+  return { pool, hidden, hiddenIdx, hiddenChannel, hiddenPerChannel };
+}
+
+/**
+ * Each window's masked reconstruction error (the mean squared error over its hidden cells,
+ * in the masked half of the batch), and per channel the squared error and hidden cells.
+ */
+function reconErrors(
+  m: MaskPool,
+  picks: Int32Array,
+  n: number,
+  c: number,
+  perWindow: number,
+  x: Float32Array,
+  recon: Float32Array,
+) {
+  const half = n * perWindow;
+  const reconError = new Float64Array(n);
+  const channelErrorSum = new Float64Array(n * c);
+  const channelHidden = new Float64Array(n * c);
+  for (let i = 0; i < n; i++) {
+    const base = half + i * perWindow;
+    const from = picks[i]! * m.hidden;
+    const row = i * c;
+    let sum = 0;
+    for (let j = from; j < from + m.hidden; j++) {
+      const cell = base + m.hiddenIdx[j]!;
+      const d = recon[cell]! - x[cell]!;
+      sum += d * d;
+      channelErrorSum[row + m.hiddenChannel[j]!]! += d * d;
+    }
+    reconError[i] = sum / m.hidden;
+    const counts = picks[i]! * c;
+    for (let j = 0; j < c; j++) channelHidden[row + j] = m.hiddenPerChannel[counts + j]!;
+  }
+  return { reconError, channelErrorSum, channelHidden };
 }
