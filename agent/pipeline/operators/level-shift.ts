@@ -218,43 +218,10 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
   const readEvery = o.readEvery ?? 1;
   const row = new Float64Array(watch.length);
   let first = true;
-  // one channel has no "others" to be coupled to
-  const coupling =
-    watch.length < 2
-      ? null
-      : new InputCoupling(
-          watch.length,
-          o.couplingShift?.window ??
-            o.couplingWindow ??
-            defaultCouplingWindow(watch.length, hop, readEvery),
-        );
-  const shift = coupling && o.couplingShift ? new CouplingShiftTracker(watch.length) : null;
+  const { coupling, shift } = inputCoupling(o, readEvery);
 
-  /** the reading's attribution: shares of drift_mean if it is high, the coupling on demand */
-  const attribute = (
-    value: number | null,
-    covariance: Float64Array | null,
-  ): InputAttribution | undefined => {
-    const out: InputAttribution = {};
-    const high = value !== null && (limit === null || value > ATTRIBUTION_FROM * limit);
-    const shares = high ? detector.contributions() : null;
-    if (shares) {
-      out.drift_mean = rankChannels(shares, ATTRIBUTION_TOP).map((r) => ({
-        channel: names[r.index]!,
-        share: round4(r.value),
-      }));
-    }
-    if (coupling && covariance) {
-      out.coupling = () => {
-        const change = coupling.change(covariance);
-        const top = change ? rankChannels(change, ATTRIBUTION_TOP, 'abs') : [];
-        return top.map((r) => ({ channel: names[r.index]!, delta: round4(r.value) }));
-      };
-    }
-    const v = shift && covariance ? shift.value(covariance) : null;
-    if (v !== null) out.coupling_shift = { value: v, limit: shiftLimit };
-    return out.drift_mean || out.coupling || out.coupling_shift ? out : undefined;
-  };
+  const attribute = (value: number | null, covariance: Float64Array | null) =>
+    attributeInputs({ detector, coupling, shift, names }, value, covariance, limit, shiftLimit);
 
   const rebaseline = (at: number, reason: string): RebaselineEvent | null => {
     const r = detector.rebaseline();
@@ -319,6 +286,64 @@ export function createLevelShiftStage(o: LevelShiftOptions): Stage<ModelWindow, 
       emit(w);
     },
   };
+}
+
+/**
+ * The watched channels' coupling estimate (for attribution) and, when the class enables it,
+ * the coupling shift tracker; one channel has no "others" to be coupled to.
+ */
+function inputCoupling(o: LevelShiftOptions, readEvery: number) {
+  const k = o.watch.length;
+  const coupling =
+    k < 2
+      ? null
+      : new InputCoupling(
+          k,
+          o.couplingShift?.window ?? o.couplingWindow ?? defaultCouplingWindow(k, o.hop, readEvery),
+        );
+  const shift = coupling && o.couplingShift ? new CouplingShiftTracker(k) : null;
+  return { coupling, shift };
+}
+
+interface AttributionParts {
+  detector: MeanShiftDetector;
+  coupling: InputCoupling | null;
+  shift: CouplingShiftTracker | null;
+  names: readonly string[];
+}
+
+/**
+ * A reading's attribution: the channels' shares of drift_mean if it is high (past
+ * ATTRIBUTION_FROM of its limit), the coupling change on demand, and the coupling shift with
+ * its limit; undefined when there is nothing to say.
+ */
+function attributeInputs(
+  p: AttributionParts,
+  value: number | null,
+  covariance: Float64Array | null,
+  limit: number | null,
+  shiftLimit: number | null,
+): InputAttribution | undefined {
+  const out: InputAttribution = {};
+  const high = value !== null && (limit === null || value > ATTRIBUTION_FROM * limit);
+  const shares = high ? p.detector.contributions() : null;
+  if (shares) {
+    out.drift_mean = rankChannels(shares, ATTRIBUTION_TOP).map((r) => ({
+      channel: p.names[r.index]!,
+      share: round4(r.value),
+    }));
+  }
+  const coupling = p.coupling;
+  if (coupling && covariance) {
+    out.coupling = () => {
+      const change = coupling.change(covariance);
+      const top = change ? rankChannels(change, ATTRIBUTION_TOP, 'abs') : [];
+      return top.map((r) => ({ channel: p.names[r.index]!, delta: round4(r.value) }));
+    };
+  }
+  const v = p.shift && covariance ? p.shift.value(covariance) : null;
+  if (v !== null) out.coupling_shift = { value: v, limit: shiftLimit };
+  return out.drift_mean || out.coupling || out.coupling_shift ? out : undefined;
 }
 
 /** The stage over the arrays of windows the prepare stage emits (one call per chunk). */
