@@ -78,18 +78,7 @@ export async function startDemo(
   rmSync(o.runDir, { recursive: true, force: true });
   mkdirSync(o.runDir, { recursive: true });
 
-  const httpPort = await choosePort(o.httpPort);
-  const mqttPort = o.broker ? 0 : await choosePort(o.mqttPort);
-  const brokerUrl = o.broker ?? `mqtt://127.0.0.1:${mqttPort}`;
-  const dashboardUrl = `http://127.0.0.1:${httpPort}/`;
-  if (httpPort !== o.httpPort) {
-    notice(
-      `redband demo: port ${o.httpPort} is taken; the dashboard and API are on port ${httpPort} (${dashboardUrl}; redband silence needs --url ${dashboardUrl.slice(0, -1)})`,
-    );
-  }
-  if (!o.broker && mqttPort !== o.mqttPort) {
-    notice(`redband demo: port ${o.mqttPort} is taken; the embedded broker is on port ${mqttPort}`);
-  }
+  const { httpPort, mqttPort, brokerUrl, dashboardUrl } = await demoPorts(o, notice);
   const listeners: ((e: DemoEvent) => void)[] = [];
   const emit = (e: DemoEvent) => listeners.forEach((l) => l(e));
 
@@ -111,35 +100,6 @@ export async function startDemo(
       resolveFinished();
     })();
     return stopping;
-  };
-
-  /**
-   * The freeze is scheduled in the device's data time: from its first metrics message, not
-   * from the process start, since a loaded machine may take seconds to start an agent.
-   */
-  const scheduleFreeze = (d: DemoDevice, agent: ManagedProcess) => {
-    if (d.incident?.kind !== 'freeze') return;
-    const { start_s, duration_s } = d.incident;
-    let scheduled = false;
-    listeners.push((e) => {
-      if (scheduled || e.kind !== 'message' || e.device !== d.device || !e.window) return;
-      scheduled = true;
-      const dataAhead = e.window.start + start_s * 1000 - e.window.end;
-      const freezeIn = Math.max(0, dataAhead / o.speed);
-      timers.push(
-        setTimeout(() => {
-          freeze(agent);
-          emit({ kind: 'incident', device: d.device, what: 'agent frozen (SIGSTOP)' });
-        }, freezeIn),
-        setTimeout(
-          () => {
-            thaw(agent);
-            emit({ kind: 'incident', device: d.device, what: 'agent resumed (SIGCONT)' });
-          },
-          freezeIn + (duration_s * 1000) / o.speed,
-        ),
-      );
-    });
   };
 
   try {
@@ -173,21 +133,11 @@ export async function startDemo(
     timers.push(poll);
 
     for (const d of fleet) {
-      const configFile = writeDeviceConfig(d, {
-        fleet: o.fleet,
-        brokerUrl,
-        runDir: o.runDir,
-        skabSpeed: o.skabSpeed,
-        simSpeed: o.speed,
-        skabFile,
-      });
-      const logFile = join(o.runDir, `${d.device}.log`);
-      const agent = o.bundle?.devices.includes(d.device)
-        ? spawnNodeScript(d.device, o.bundle.script, ['--config', configFile], logFile)
-        : spawnRedband(d.device, ['agent', '--config', configFile], logFile);
+      const agent = spawnAgent(d, o, brokerUrl, skabFile);
       processes.push(agent);
       watchExit(agent, emit);
-      if (d.incident?.kind === 'freeze') scheduleFreeze(d, agent);
+      if (d.incident?.kind === 'freeze')
+        scheduleFreeze({ device: d, agent, speed: o.speed, listeners, timers, emit });
     }
     if (o.durationS !== null) timers.push(setTimeout(() => void stop(), o.durationS * 1000));
     return {
@@ -203,6 +153,86 @@ export async function startDemo(
     await stop();
     throw e;
   }
+}
+
+interface FreezePlan {
+  device: DemoDevice;
+  agent: ManagedProcess;
+  speed: number;
+  listeners: ((e: DemoEvent) => void)[];
+  timers: NodeJS.Timeout[];
+  emit: (e: DemoEvent) => void;
+}
+
+/**
+ * The freeze is scheduled in the device's data time: from its first metrics message, not
+ * from the process start, since a loaded machine may take seconds to start an agent.
+ */
+function scheduleFreeze(p: FreezePlan): void {
+  const d = p.device;
+  if (d.incident?.kind !== 'freeze') return;
+  const { start_s, duration_s } = d.incident;
+  let scheduled = false;
+  p.listeners.push((e) => {
+    if (scheduled || e.kind !== 'message' || e.device !== d.device || !e.window) return;
+    scheduled = true;
+    const dataAhead = e.window.start + start_s * 1000 - e.window.end;
+    const freezeIn = Math.max(0, dataAhead / p.speed);
+    p.timers.push(
+      setTimeout(() => {
+        freeze(p.agent);
+        p.emit({ kind: 'incident', device: d.device, what: 'agent frozen (SIGSTOP)' });
+      }, freezeIn),
+      setTimeout(
+        () => {
+          thaw(p.agent);
+          p.emit({ kind: 'incident', device: d.device, what: 'agent resumed (SIGCONT)' });
+        },
+        freezeIn + (duration_s * 1000) / p.speed,
+      ),
+    );
+  });
+}
+
+/**
+ * The demo's ports: the asked ones when free, else free ones, said once (the dashboard's URL
+ * is what `redband silence --url` needs); no embedded broker port with an external broker.
+ */
+async function demoPorts(o: DemoOptions, notice: (line: string) => void) {
+  const httpPort = await choosePort(o.httpPort);
+  const mqttPort = o.broker ? 0 : await choosePort(o.mqttPort);
+  const brokerUrl = o.broker ?? `mqtt://127.0.0.1:${mqttPort}`;
+  const dashboardUrl = `http://127.0.0.1:${httpPort}/`;
+  if (httpPort !== o.httpPort) {
+    notice(
+      `redband demo: port ${o.httpPort} is taken; the dashboard and API are on port ${httpPort} (${dashboardUrl}; redband silence needs --url ${dashboardUrl.slice(0, -1)})`,
+    );
+  }
+  if (!o.broker && mqttPort !== o.mqttPort) {
+    notice(`redband demo: port ${o.mqttPort} is taken; the embedded broker is on port ${mqttPort}`);
+  }
+  return { httpPort, mqttPort, brokerUrl, dashboardUrl };
+}
+
+/** One device's agent: its config written, run from the CLI or the bundle, logging to a file. */
+function spawnAgent(
+  d: DemoDevice,
+  o: DemoOptions,
+  brokerUrl: string,
+  skabFile: string | undefined,
+): ManagedProcess {
+  const configFile = writeDeviceConfig(d, {
+    fleet: o.fleet,
+    brokerUrl,
+    runDir: o.runDir,
+    skabSpeed: o.skabSpeed,
+    simSpeed: o.speed,
+    skabFile,
+  });
+  const logFile = join(o.runDir, `${d.device}.log`);
+  return o.bundle?.devices.includes(d.device)
+    ? spawnNodeScript(d.device, o.bundle.script, ['--config', configFile], logFile)
+    : spawnRedband(d.device, ['agent', '--config', configFile], logFile);
 }
 
 function watchExit(p: ManagedProcess, emit: (e: DemoEvent) => void): void {
