@@ -17,7 +17,7 @@ import {
 } from '../shared/detect/episode.ts';
 import { VERSION } from '../shared/version.ts';
 import { crossCheck } from './config/cross-check.ts';
-import { ConfigError } from './config/errors.ts';
+import { ConfigError } from '../shared/config/issues.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { AgentConfig } from './config/schema.ts';
 import { loadModel } from './inference/load.ts';

@@ -105,7 +105,8 @@ export function keyRows(
 }
 
 export function keyTable(rows: readonly KeyRow[]): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\\\\\|/g, '\\|');
+  // a pipe not escaped yet would end the cell
+  const cell = (s: string) => s.replace(/(?<!\\)\|/g, '\\|');
   return [
     '| key | type | default | meaning |',
     '| --- | --- | --- | --- |',

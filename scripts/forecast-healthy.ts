@@ -22,6 +22,7 @@ import { evaluate, initialDeviceState } from '../collector/rules/evaluate.ts';
 import { deviceForecast } from '../collector/rules/forecast.ts';
 import type { DeviceState, ForecastStatus, TrendPoint } from '../collector/rules/types.ts';
 import type { Band, MetricsMessage } from '../shared/schema/index.ts';
+import { positiveInt, positiveNumber } from '../shared/cli-args.ts';
 import { agentMetrics } from './agent-metrics.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -239,16 +240,6 @@ function render(
   return `${lines.join('\n')}\n`;
 }
 
-function positive(name: string, text: string, integer: boolean): number {
-  const v = Number(text);
-  if (!(v > 0) || (integer && !Number.isInteger(v))) {
-    throw new RangeError(
-      `--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${text}`,
-    );
-  }
-  return v;
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -266,11 +257,11 @@ async function main(): Promise<number> {
   let ramps: number[];
   let points: number | undefined;
   try {
-    if (values.points !== undefined) points = positive('points', values.points, true);
-    seeds = positive('seeds', values.seeds, true);
-    firstSeed = positive('first-seed', values['first-seed'], true);
-    durationS = positive('duration-s', values['duration-s'], false);
-    ramps = values['creep-min'].split(',').map((r) => positive('creep-min', r, false));
+    if (values.points !== undefined) points = positiveInt('--points')(values.points);
+    seeds = positiveInt('--seeds')(values.seeds);
+    firstSeed = positiveInt('--first-seed')(values['first-seed']);
+    durationS = positiveNumber('--duration-s')(values['duration-s']);
+    ramps = values['creep-min'].split(',').map(positiveNumber('--creep-min'));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;

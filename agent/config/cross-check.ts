@@ -2,7 +2,7 @@
 // alone, but they run before anything starts, and report every problem at once.
 import type { ModelInfo } from '../inference/types.ts';
 import type { AgentConfig } from './schema.ts';
-import type { ConfigIssue } from './errors.ts';
+import type { ConfigIssue } from '../../shared/config/issues.ts';
 
 /** Fewest warm-up snapshots a warm-up band may be derived from (median and MAD need a few). */
 export const MIN_WARMUP_SNAPSHOTS = 5;

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { loadAgentConfig, type AgentOverrides } from '../../agent/config/load.ts';
-import { ConfigError } from '../../agent/config/errors.ts';
+import { ConfigError } from '../../shared/config/issues.ts';
 import { parseConfig, type CollectorConfig } from '../../collector/config.ts';
 import { UserError } from '../../shared/errors.ts';
 import type { Knob, KnobValue } from './knobs.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { ConfigError } from '../../agent/config/errors.ts';
+import { ConfigError } from '../../shared/config/issues.ts';
 import { loadAgentConfig, type AgentOverrides } from '../../agent/config/load.ts';
 import { isUserError } from '../../shared/errors.ts';
 import { REPO } from '../agent/harness.ts';

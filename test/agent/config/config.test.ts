@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../agent/config/errors.ts';
+import { ConfigError } from '../../../shared/config/issues.ts';
 import { crossCheck } from '../../../agent/config/cross-check.ts';
 import {
   deviceFromHostname,

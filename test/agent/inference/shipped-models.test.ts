@@ -4,20 +4,12 @@ import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../../agent/inference/load.ts';
 import { SIM_DEFAULTS } from '../../../shared/sim/index.ts';
+import { SKAB_CHANNELS } from '../../support/skab-like.ts';
 
 const shipped = [
   {
     file: 'models/skab-pump.onnx',
-    channels: [
-      'Accelerometer1RMS',
-      'Accelerometer2RMS',
-      'Current',
-      'Pressure',
-      'Temperature',
-      'Thermocouple',
-      'Voltage',
-      'Volume Flow RateRMS',
-    ],
+    channels: [...SKAB_CHANNELS],
   },
   {
     file: 'models/sim-vibration.onnx',

@@ -1,4 +1,5 @@
 // The step runner shared by the evaluator's table tests.
+import { DEFAULT_RULES } from '../../../collector/rules/config.ts';
 import { evaluate, initialDeviceState } from '../../../collector/rules/evaluate.ts';
 import type {
   DeviceState,
@@ -25,15 +26,7 @@ export interface Case {
 
 export const S = 1000;
 export const only = (name: string, rule: Record<string, unknown>) => {
-  const off = [
-    'over-coupling',
-    'over-compression',
-    'drift',
-    'level-shift',
-    'recon-error',
-    'input-coupling',
-    'silent',
-  ].filter((r) => r !== name);
+  const off = DEFAULT_RULES.map((r) => r.name).filter((r) => r !== name);
   // the lifecycle of the path under test alone: pending announced, resolve on the first
   // clear reading (the built-in defaults have their own table in evaluate-defaults.test.ts)
   const legacy = name === 'silent' ? {} : { notify_pending: true, clear_for: 0 };
