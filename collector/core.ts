@@ -23,8 +23,10 @@ import { AlertOutbox, type AlertPublisher, type OutboxEntry } from './alert-outb
 import { LastMetrics, latestFacts, type DashboardDevice } from './last-metrics.ts';
 import { deviceView, type FleetDevice } from './summary.ts';
 import { systemTimer, type Clock, type Timer } from '../shared/clock.ts';
+import { GroupCommit } from './group-commit.ts';
+import { DeviceEventCoalescer } from './device-events.ts';
 
-// Callers that took the clock from here before it moved to shared/ (collector/http.ts).
+export { EVENT_COALESCE_MS } from './device-events.ts';
 
 export interface IncomingMessage {
   topic: string;
@@ -45,9 +47,6 @@ export interface CoreEvents {
   flushed(committed: boolean): void;
 }
 
-/** Device events (SSE) are coalesced per device over this window. */
-export const EVENT_COALESCE_MS = 100;
-
 type Outbox = OutboxEntry[];
 
 export class CollectorCore {
@@ -65,8 +64,8 @@ export class CollectorCore {
   };
   private readonly writer: BatchWriter;
   private lastSnapshot: number;
-  private readonly viewsDue = new Set<string>();
-  private eventTimer: unknown = null;
+  private readonly events: DeviceEventCoalescer;
+  private readonly batches: GroupCommit<IncomingMessage>;
   private readonly outbox: AlertOutbox;
   readonly dirtyFleets = new Set<string>();
   readonly startedAt: number;
@@ -106,6 +105,12 @@ export class CollectorCore {
     this.writer = new BatchWriter(store, this.shared);
     this.outbox = new AlertOutbox(store, metrics, log);
     this.lastSnapshot = this.startedAt;
+    this.events = new DeviceEventCoalescer(timer, (keys) => this.emitViews(keys));
+    this.batches = new GroupCommit(
+      { window: i.batch_window, maxBatch: i.max_batch },
+      timer,
+      (batch) => this.commitBatch(batch),
+    );
   }
 
   on<K extends keyof CoreEvents>(event: K, fn: CoreEvents[K]): () => void {
@@ -156,35 +161,21 @@ export class CollectorCore {
     return Object.assign(base, event);
   }
 
-  private queued: IncomingMessage[] = [];
-  private flushTimer: unknown = null;
-  private flushImmediate: NodeJS.Immediate | null = null;
-
   /**
    * Group commit: messages that arrive within `ingest.batch_window` of the first queued one
    * (default 10 ms; 0: one turn of the event loop) are ingested in one transaction, at most
-   * `ingest.max_batch` at a time. A commit writes every touched page each time (device rows,
-   * dedupe marks, history index leaves), so at fleet rates one commit per socket read makes
-   * the commits most of the core's work. Alerts still go out only after the commit.
+   * `ingest.max_batch` at a time. Alerts still go out only after the commit.
    */
   enqueue(msg: IncomingMessage): void {
-    this.queued.push(msg);
-    if (this.queued.length >= this.config.ingest.max_batch) return this.flush();
-    if (this.flushTimer !== null || this.flushImmediate) return;
-    const w = this.config.ingest.batch_window;
-    if (w > 0) this.flushTimer = this.timer.setTimeout(() => this.flush(), w);
-    else this.flushImmediate = setImmediate(() => this.flush());
+    this.batches.push(msg);
   }
 
   /** Ingests whatever is queued (also called at shutdown). */
   flush(): void {
-    if (this.flushTimer !== null) this.timer.clearTimeout(this.flushTimer);
-    if (this.flushImmediate) clearImmediate(this.flushImmediate);
-    this.flushTimer = null;
-    this.flushImmediate = null;
-    const batch = this.queued;
-    this.queued = [];
-    if (!batch.length) return;
+    this.batches.flush();
+  }
+
+  private commitBatch(batch: IncomingMessage[]): void {
     let committed = false;
     if (this.store.db.open) {
       try {
@@ -219,21 +210,15 @@ export class CollectorCore {
 
   /** Queues a device's view for the next coalesced `device` event. */
   private viewChanged(k: string): void {
-    if (this.listeners.device.size === 0) return;
-    this.viewsDue.add(k);
-    if (this.eventTimer !== null) return;
-    this.eventTimer = this.timer.setTimeout(() => this.flushEvents(), EVENT_COALESCE_MS);
-    // a pending dashboard event must not keep a stopping process alive
-    this.timer.unref?.(this.eventTimer);
+    if (this.listeners.device.size > 0) this.events.changed(k);
   }
 
   /** Emits the queued device views now (also at stop). */
   flushEvents(): void {
-    if (this.eventTimer !== null) this.timer.clearTimeout(this.eventTimer);
-    this.eventTimer = null;
-    const keys = [...this.viewsDue];
-    this.viewsDue.clear();
-    if (this.listeners.device.size === 0) return;
+    this.events.flush();
+  }
+
+  private emitViews(keys: readonly string[]): void {
     for (const k of keys) {
       const e = this.devicesMap.get(k);
       if (!e) continue;
