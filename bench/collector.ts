@@ -16,6 +16,7 @@ import { parseConfig } from '../collector/config.ts';
 import { startCollector } from '../collector/factories.ts';
 import { startEmbeddedBroker } from '../collector/mqtt.ts';
 import { freePort } from '../shared/net/ports.ts';
+import { exampleMetrics } from '../shared/schema/metrics-example.ts';
 import { measured, type CpuShare } from './cpu-share.ts';
 import {
   type Expect,
@@ -59,9 +60,14 @@ export interface CollectorBenchReport {
   skipped: string[];
 }
 
+/**
+ * The example message (shared/schema/metrics-example.ts) as an 8-channel device on the band
+ * 1–3, with placeholders the load worker fills per publish: `__DEVICE__`, `__SEQ__`, the data
+ * time `__T__` and the band measures' value `__V__`.
+ */
+const example = exampleMetrics();
 export const TEMPLATE = JSON.stringify({
-  schema: 'redband.metrics',
-  version: 1,
+  ...example,
   fleet: 'bench',
   device: '__DEVICE__',
   boot: 'bench-boot',
@@ -69,41 +75,24 @@ export const TEMPLATE = JSON.stringify({
   window_start: '__T__',
   window_end: '__T__',
   windows: 10,
-  phase: 'live',
   band: { measure: 'tc', low: 1, center: 2, high: 3, source: 'config' },
   band_value: '__V__',
   measures: {
+    ...example.measures,
     n: 500,
     k: 8,
     tc: '__V__',
     tc_bias_corrected: '__V__',
     renyi: { '0.5': '__V__', '2': '__V__' },
-    hellinger2: 0.1,
     chi2: 0.3,
-    quadratic: 0.5,
-    spectral: 0.2,
+    bartlett: null,
     erank: 6.1,
     pr: 5.2,
-    bartlett: null,
     eigenvalues: [2.1, 1.4, 1.1, 0.9, 0.8, 0.7, 0.6, 0.4],
     notes: {},
   },
-  degenerate: null,
   drift: 0.1,
   recon: { mean: 0.2, p95: 0.4 },
-  health: {
-    windows_in: 10,
-    windows_dropped: 0,
-    windows_bad: 0,
-    samples_imputed: 0,
-    inference_ms_p50: 1,
-    inference_ms_p99: 2,
-    queue_depth: 0,
-    rss_bytes: 50_000_000,
-    backend: 'node',
-    outbox_depth: 0,
-    outbox_dropped: 0,
-  },
   sent_at: 0,
 })
   // numbers in the template are placeholders; make them bare JSON numbers

@@ -7,11 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { publishedSchemas } from '../shared/schema/index.ts';
+import { exampleMetrics } from '../shared/schema/metrics-example.ts';
 import { summarySchema } from '../collector/summary.ts';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'shared', 'schemas');
 
 const all: Record<string, z.ZodType> = { ...publishedSchemas, 'redband.summary.v1': summarySchema };
+
+/** JSON Schema `examples`, for the messages that have one: what a reader of the file starts from. */
+const EXAMPLES: Record<string, unknown[]> = { 'redband.metrics.v1': [exampleMetrics()] };
 
 /**
  * File name → content. refine() checks (finite numbers, band ordering) have no JSON Schema
@@ -29,7 +33,13 @@ export async function renderSchemas(): Promise<Map<string, string>> {
       io: 'output',
       target: 'draft-2020-12',
     });
-    const doc = { $id: `https://redband.dev/schemas/${name}.schema.json`, title: name, ...json };
+    const examples = EXAMPLES[name];
+    const doc = {
+      $id: `https://redband.dev/schemas/${name}.schema.json`,
+      title: name,
+      ...json,
+      ...(examples ? { examples } : {}),
+    };
     out.set(`${name}.schema.json`, await format(JSON.stringify(doc), options));
   }
   return out;

@@ -12,7 +12,7 @@ import { formatSkabReport } from '../../bench/skab/report.ts';
 import { choosePoint, type GridPoint } from '../../bench/skab/tune.ts';
 import { cutPieces } from '../../bench/skab/healthy.ts';
 import { standardizeByFit, t2RawBaseline } from '../../bench/skab/detectors.ts';
-import type { MetricsMessage } from '../../shared/schema/metrics.ts';
+import { exampleMetrics } from '../../shared/schema/metrics-example.ts';
 import { readSensorCsv } from '../../mae/csv.ts';
 import { skabLikeFile } from '../support/skab-like.ts';
 import { exportFitted, fitTable } from '../../mae/pipeline.ts';
@@ -156,9 +156,9 @@ describe('t2-raw on standardized channels', () => {
   });
   it('catches a shift of the small channel', () => {
     const times = Float64Array.from(rows, (_, i) => Date.UTC(2020, 0, 1) + i * 1000);
-    const template = { schema: 'redband.metrics', version: 1, fleet: 'f', device: 'd', boot: 'b' };
+    const template = exampleMetrics({ fleet: 'f', device: 'd', boot: 'b' });
     const run = t2RawBaseline(
-      { times, rows, template: template as unknown as MetricsMessage },
+      { times, rows, template },
       { fitRows: 250, warmupRows: 400 },
       SKAB_BENCH_CONFIG,
     );

@@ -2,6 +2,7 @@
 import type { Band, MetricsMessage, StatusMessage } from '../../shared/schema/index.ts';
 import { parseConfig, type CollectorConfig } from '../../collector/config.ts';
 import type { Rule } from '../../collector/rules/types.ts';
+import { exampleMetrics } from '../../shared/schema/metrics-example.ts';
 
 export const BAND: Band = { measure: 'tc', low: 1, center: 2, high: 3, source: 'config' };
 
@@ -25,12 +26,15 @@ export interface MetricsOpts {
   limits?: MetricsMessage['limits'];
 }
 
+/**
+ * The example message (shared/schema/metrics-example.ts) as a 4-channel device of fleet f1
+ * whose band measures read `value`, the fields the collector's tests vary set from `o`.
+ */
 export function metrics(o: MetricsOpts = {}): MetricsMessage {
   const t = o.t ?? 60_000;
   const value = o.infinite ? null : o.value === undefined ? 2 : o.value;
-  return {
-    schema: 'redband.metrics',
-    version: 1,
+  const example = exampleMetrics();
+  return exampleMetrics({
     fleet: o.fleet ?? 'f1',
     device: o.device ?? 'd1',
     boot: o.boot ?? 'b1',
@@ -42,42 +46,24 @@ export function metrics(o: MetricsOpts = {}): MetricsMessage {
     band: o.band === undefined ? BAND : o.band,
     band_value: value,
     measures: {
+      ...example.measures!,
       n: 100,
       k: 4,
       tc: value,
       tc_bias_corrected: value,
       renyi: { '0.5': value, '2': value },
-      hellinger2: 0.1,
-      chi2: 0.2,
-      quadratic: 0.3,
-      spectral: 0.2,
       erank: 3.1,
       pr: 2.8,
-      bartlett: null,
       eigenvalues: [2, 1, 0.6, 0.4],
       notes: o.infinite ? { tc: 'singular correlation matrix: +∞' } : {},
     },
-    degenerate: null,
     drift: o.drift === undefined ? 0.1 : o.drift,
     recon: o.recon === null ? null : { mean: o.recon ?? 0.2, p95: (o.recon ?? 0.2) * 2 },
     ...(o.drift_mean !== undefined ? { drift_mean: o.drift_mean } : {}),
     ...(o.coupling_shift !== undefined ? { coupling_shift: o.coupling_shift } : {}),
     ...(o.limits !== undefined ? { limits: o.limits } : {}),
-    health: {
-      windows_in: 10,
-      windows_dropped: 0,
-      windows_bad: 0,
-      samples_imputed: 0,
-      inference_ms_p50: 1,
-      inference_ms_p99: 2,
-      queue_depth: 0,
-      rss_bytes: 1000,
-      backend: 'node',
-      outbox_depth: 0,
-      outbox_dropped: 0,
-    },
     sent_at: t,
-  };
+  });
 }
 
 export function status(
