@@ -3,7 +3,7 @@
 // one dispatch.
 import type { z } from 'zod';
 import { UserError } from '../../shared/errors.ts';
-import { factoryMap } from '../component.ts';
+import { factoryMap, stampKind } from '../component.ts';
 import * as mqtt from './mqtt/index.ts';
 import * as stdout from './stdout/index.ts';
 import type { Sink, SinkDeps, SinkFactory } from './types.ts';
@@ -49,5 +49,8 @@ export function createSink(config: SinkConfigView, device: string, deps: SinkDep
   const sections = Object.fromEntries(
     Object.keys(factory.configSchema.shape).map((k) => [k, (config as Record<string, unknown>)[k]]),
   );
-  return factory.create({ ...sections, fleet: config.fleet, device }, deps);
+  return stampKind(
+    factory.create({ ...sections, fleet: config.fleet, device }, deps),
+    factory.type,
+  );
 }

@@ -3,7 +3,7 @@
 // dispatch of createSource are both derived from this list.
 import { z } from 'zod';
 import { UserError } from '../../shared/errors.ts';
-import { factoryMap } from '../component.ts';
+import { factoryMap, stampKind } from '../component.ts';
 import * as csv from './csv/index.ts';
 import type { SourceDeps } from './deps.ts';
 import * as mqtt from './mqtt/index.ts';
@@ -50,5 +50,5 @@ export function createSource(config: SourceConfigInput, deps: SourceDeps = {}): 
       'config',
     );
   }
-  return factory.create(rest, deps);
+  return stampKind(factory.create(rest, deps), factory.type);
 }

@@ -24,6 +24,7 @@ export interface FaultLabel {
 }
 
 export interface Source {
+  /** the type of the factory that built it, stamped by createSource */
   readonly kind: string;
   readonly channels: readonly string[];
   /** Cold observable of samples; completes at end of data (replays) or never (live sources). */

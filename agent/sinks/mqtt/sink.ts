@@ -10,6 +10,7 @@ import type { CommandMessage } from '../../../shared/schema/index.ts';
 import type { MetricsMessage } from '../../../shared/schema/metrics.ts';
 import type { StatusMessage } from '../../../shared/schema/status.ts';
 import { deviceTopic } from '../../../shared/schema/topics.ts';
+import type { Unstamped } from '../../component.ts';
 import type { Sink, SinkStats } from '../types.ts';
 import { commandHandler } from './commands.ts';
 import { createConnection } from './connection.ts';
@@ -47,7 +48,7 @@ export interface MqttSinkOptions {
 export const clientIdFor = (fleet: string, device: string): string =>
   `redband-agent-${fleet}-${device}`;
 
-export function createMqttSink(opts: MqttSinkOptions): Sink {
+export function createMqttSink(opts: MqttSinkOptions): Unstamped<Sink> {
   const { outbox, log } = opts;
   const clock = opts.clock ?? systemClock;
   const timer = opts.timer ?? systemTimer;
@@ -94,7 +95,6 @@ export function createMqttSink(opts: MqttSinkOptions): Sink {
   });
 
   return {
-    kind: 'mqtt',
     async start(online) {
       outboxLog.recovered();
       connection.open(online);

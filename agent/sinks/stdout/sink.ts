@@ -3,15 +3,15 @@
 import type { Writable } from 'node:stream';
 import type { MetricsMessage } from '../../../shared/schema/metrics.ts';
 import type { StatusMessage } from '../../../shared/schema/status.ts';
+import type { Unstamped } from '../../component.ts';
 import type { Sink, SinkStats } from '../types.ts';
 
-export function createStdoutSink(out: Writable = process.stdout): Sink {
+export function createStdoutSink(out: Writable = process.stdout): Unstamped<Sink> {
   let stopped: Promise<void> | null = null;
   const write = (message: MetricsMessage | StatusMessage): void => {
     out.write(`${JSON.stringify(message)}\n`);
   };
   return {
-    kind: 'stdout',
     async start(online) {
       write(online);
     },

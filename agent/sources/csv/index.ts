@@ -13,6 +13,7 @@ import {
   speedSchema,
 } from '../common/config.ts';
 import { asyncFeed, pacedSamples, samplesFromPull } from '../common/pacing.ts';
+import type { Unstamped } from '../../component.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type SourceDeps, type SourceFiles } from '../deps.ts';
 import type { FaultLabel, Sample, Source, SourceFactory } from '../types.ts';
@@ -80,7 +81,7 @@ export interface CsvStats extends SourceStats {
   last_malformed?: string;
 }
 
-export interface CsvSource extends Source {
+export interface CsvSource extends Unstamped<Source> {
   stats(): CsvStats;
 }
 
@@ -141,7 +142,6 @@ export function createCsvSource(input: CsvConfigInput, deps: SourceDeps = {}): C
         }).pipe(tap(() => emitted++));
 
   return {
-    kind: 'csv',
     channels: layout.columns,
     samples,
     ...(config.speed === 'max' ? { pull } : {}),

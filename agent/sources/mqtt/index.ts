@@ -12,6 +12,7 @@ import {
 } from '../common/config.ts';
 import { brokerUrlSchema } from '../../../shared/schema/mqtt-connection.ts';
 import { DEFAULT_MAX_SAMPLE_BYTES, decodeJsonSample } from '../common/json-sample.ts';
+import type { Unstamped } from '../../component.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type MqttConnect, type SourceDeps } from '../deps.ts';
 import type { Sample, Source, SourceFactory } from '../types.ts';
@@ -43,7 +44,7 @@ export interface MqttStats extends SourceStats {
   errors: number;
 }
 
-export interface MqttSource extends Source {
+export interface MqttSource extends Unstamped<Source> {
   stats(): MqttStats;
 }
 
@@ -110,7 +111,6 @@ export function createMqttSource(input: MqttConfigInput, deps: SourceDeps = {}):
     });
 
   return {
-    kind: 'mqtt',
     channels: config.channels,
     samples,
     labels: () => [],

@@ -17,6 +17,7 @@ import {
   speedSchema,
 } from '../common/config.ts';
 import { pacedSamples, samplesFromPull, syncFeed } from '../common/pacing.ts';
+import type { Unstamped } from '../../component.ts';
 import type { SourceStats } from '../common/stats.ts';
 import { systemClock, type SourceDeps } from '../deps.ts';
 import type { FaultLabel, Sample, Source, SourceFactory } from '../types.ts';
@@ -89,7 +90,7 @@ function generatorOptions(c: SimConfig): SimGeneratorOptions {
 /** Samples per chunk handed out by pull(). */
 const PULL_CHUNK = 512;
 
-export interface SimSource extends Source {
+export interface SimSource extends Unstamped<Source> {
   stats(): SourceStats;
 }
 
@@ -150,7 +151,6 @@ export function createSimSource(input: SimConfigInput, deps: SourceDeps = {}): S
         }).pipe(tap(count));
 
   return {
-    kind: 'sim',
     channels: model.channel_names,
     samples,
     ...(config.speed === 'max' ? { pull } : {}),

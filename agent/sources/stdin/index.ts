@@ -1,5 +1,6 @@
 // `stdin`: JSON-lines samples piped into the agent (`sensor-reader | redband agent …`).
 // A live, push-only source: it completes when the input ends.
+import type { Unstamped } from '../../component.ts';
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { Observable } from 'rxjs';
@@ -35,7 +36,7 @@ export interface StdinStats extends SourceStats {
   last_malformed?: string;
 }
 
-export interface StdinSource extends Source {
+export interface StdinSource extends Unstamped<Source> {
   stats(): StdinStats;
 }
 
@@ -86,7 +87,6 @@ export function createStdinSource(input: StdinConfigInput, deps: SourceDeps = {}
     });
 
   return {
-    kind: 'stdin',
     channels: config.channels,
     samples,
     labels: () => [],
