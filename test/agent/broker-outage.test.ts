@@ -66,13 +66,19 @@ log: { level: silent }
       return d.ok ? [d.value.seq] : [];
     });
 
-  const agent = await createAgent(loadAgentConfig(file), { log: pino({ level: 'silent' }) });
+  // the store the sink would open itself, handed in so the test can watch it fill
+  const outbox = new SqliteOutboxStore(join(dir, 'outbox', `test-${device}`));
+  const agent = await createAgent(loadAgentConfig(file), {
+    log: pino({ level: 'silent' }),
+    sink: { outboxStore: outbox },
+  });
   await agent.start();
   await waitFor(() => seqs().length >= 5, 'the first metrics');
 
   await broker.stop();
   const seenBefore = Math.max(...seqs());
-  await sleep(1500); // the agent keeps producing: ~10 snapshots go to the outbox
+  // the agent keeps producing: snapshots pile up in the outbox, unacknowledged
+  await waitFor(() => outbox.count() >= 10, '10 snapshots in the outbox while the broker is down');
   await broker.start();
   await waitFor(() => Math.max(...seqs()) >= seenBefore + 20, 'metrics after the broker returned');
   await agent.stop();
@@ -90,7 +96,10 @@ log: { level: silent }
   await waitFor(() => missing().length === 0, 'every seq at the far side').catch((e: Error) => {
     throw new Error(`${e.message}; missing seqs ${missing().join(', ')} of 0..${max}`);
   });
-  await sleep(200); // a duplicate would arrive now
+  // A negative wait, so a fixed one: a duplicate (a replayed seq the broker had already
+  // delivered) would still be in flight between the broker and the subscriber now; no event
+  // says "nothing more is coming" from a real broker.
+  await sleep(200);
   const got = seqs();
   expect(got.length).toBe(max + 1);
   expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: max + 1 }, (_, i) => i));
