@@ -29,7 +29,7 @@ import {
   type SourceKind,
 } from '../../agent/sources/registry.ts';
 import type { Sample } from '../../agent/sources/types.ts';
-import type { MetricsMessage } from '../../shared/schema/metrics.ts';
+import { exampleMetrics } from '../../shared/schema/metrics-example.ts';
 import type { StatusMessage } from '../../shared/schema/status.ts';
 import { aedesBroker, subscriber, tmpDir, waitFor } from './harness.ts';
 
@@ -145,8 +145,7 @@ interface SinkOutput {
 
 const status = (state: 'online' | 'offline') =>
   ({ schema: 'redband.status', fleet: 'f', device: 'd', boot: 'b', state }) as StatusMessage;
-// A sink does not look inside a message beyond fleet/device: a stub is enough here.
-const metrics = { schema: 'redband.metrics', fleet: 'f', device: 'd', boot: 'b', seq: 0 };
+const metrics = exampleMetrics({ fleet: 'f', device: 'd', boot: 'b' });
 
 /** create → start → publish → stop → stop again; `output` reads what reached the far side. */
 async function checkSinkLifecycle(
@@ -176,7 +175,7 @@ async function sinkLifecycle(
   // the kind is the registry's to stamp from factory.type: one the plugin set could disagree
   expect(sink).not.toHaveProperty('kind');
   await sink.start(status('online'));
-  sink.publishMetrics(metrics as unknown as MetricsMessage);
+  sink.publishMetrics(metrics);
   await waitFor(() => output().metrics === 1 && output().online === 1, 'online and the metrics');
   await sink.stop(status('offline'));
   await sink.stop(status('offline'));
